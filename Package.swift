@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The C ABI target is linked into libdcs.so; the version script keeps its dynamic
+// symbol table to the dcs_ entry points, so that BoringSSL and the Swift runtime
+// linked into it cannot collide with a host program's own copies.
+let abiLinkerFlags = [
+    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/DCS/exports.map",
+    "-Xlinker", "-soname=libdcs.so.0",
+]
+
+let package = Package(
+    name: "libdcs",
+    products: [
+        .library(name: "dcs", type: .dynamic, targets: ["DCS"]),
+        .executable(name: "dcs-emulator", targets: ["dcs-emulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "DCSCore",
+            dependencies: [
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "DCS",
+            dependencies: ["DCSCore"],
+            linkerSettings: [.unsafeFlags(abiLinkerFlags)]
+        ),
+        .executableTarget(
+            name: "dcs-emulator",
+            dependencies: [
+                "DCSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "DCSCoreTests",
+            dependencies: ["DCSCore"]
+        ),
+    ]
+)
