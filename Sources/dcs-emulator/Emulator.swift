@@ -1,0 +1,40 @@
+/// The emulator without its sockets: it takes a request as received and decides the reply,
+/// keeping the counters, the recorded requests and the fault queue on the way.
+final class Emulator: Sendable {
+    static let bodyLimit = 1 << 20
+
+    let fleet: Fleet
+    let faults: FaultPlan
+    let traffic: Traffic
+    let service: StatusService
+    private let control: ControlService
+
+    init(fleet: Fleet, faults: FaultPlan, traffic: Traffic, service: StatusService) {
+        self.fleet = fleet
+        self.faults = faults
+        self.traffic = traffic
+        self.service = service
+        control = ControlService(fleet: fleet, faults: faults, traffic: traffic)
+    }
+
+    func reply(to request: ReceivedRequest, connection: inout ConnectionTally) -> Reply {
+        if request.path == "/_emulator" || request.path.hasPrefix("/_emulator/") {
+            return control.reply(to: request)
+        }
+        guard request.path == "/v2" || request.path.hasPrefix("/v2/") else {
+            return .error(404, code: "DCS.4001", message: "The URL does not exist.")
+        }
+        let endpoint: APIEndpoint = switch StatusService.route(of: request) {
+        case .statusPut: .statusPut
+        case .instanceGet: .instanceGet
+        case .unknown: .other
+        }
+        traffic.count(request, endpoint: endpoint, connection: &connection)
+        // The gateway turns away an oversized body before anything behind it can fail.
+        if request.bodyTooLarge {
+            return .error(413, code: "APIGW.0201", message: "Request entity too large: the limit is 1 MiB.")
+        }
+        guard let fault = faults.nextFault() else { return service.answer(request) }
+        return fault.reply { acting in service.answer(request, acting: acting) }
+    }
+}

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import NIOCore
+
+@main
+struct EmulatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dcs-emulator",
+        abstract: "A local stand-in for the Huawei Cloud DCS instance-status API, with fault injection."
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one (the listening line says which).")
+    var port = 0
+
+    @Option(help: "Access key that signed requests must use.")
+    var ak = "EMULATORAK000000000"
+
+    @Option(help: "Secret key that signed requests are verified with.")
+    var sk = "emulator-secret-key-do-not-use"
+
+    @Option(help: "When set, signed requests must carry it as a signed X-Security-Token.")
+    var securityToken: String?
+
+    @Option(help: "IAM token accepted in X-Auth-Token; without it token authentication is refused.")
+    var authToken: String?
+
+    @Option(help: "The project id the API paths must name.")
+    var projectId = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+    @Option(help: "JSON file: an array of {\"id\",\"engine_version\",\"status\"} (optional \"name\") replacing the default fleet.")
+    var instances: String?
+
+    @Option(help: "Add N RUNNING Redis 5.0 instances, ids emu-0001 ...")
+    var generatedInstances = 0
+
+    @Option(help: "Seconds an instance stays RESTARTING after restart or soft_restart (0: stays RUNNING).")
+    var restartSeconds = 2.0
+
+    @Flag(help: "Keep the last 1000 API requests for GET /_emulator/requests.")
+    var recordRequests = false
+
+    @Option(help: "Queue a fault at start: kind[:count[:skip]]. Repeatable.")
+    var fault: [String] = []
+
+    @Flag(help: "No per-request log on stderr.")
+    var quiet = false
+
+    @Option(help: "Event loop threads (default: the number of cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        guard generatedInstances >= 0 else { throw ValidationError("--generated-instances must not be negative") }
+        guard restartSeconds >= 0, restartSeconds.isFinite else { throw ValidationError("--restart-seconds must be >= 0") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        var specs = InstanceSpec.defaultFleet
+        if let instances {
+            let bytes: [UInt8]
+            do { bytes = try Self.readFile(instances) } catch { throw ValidationError("--instances: \(error)") }
+            do { specs = try InstanceSpec.parseFleetFile(bytes) } catch {
+                throw ValidationError("--instances \(instances): \(error)")
+            }
+        }
+        specs += InstanceSpec.generated(generatedInstances)
+        let fleet: Fleet
+        do { fleet = try Fleet(specs, restartSeconds: restartSeconds) } catch { throw ValidationError("\(error)") }
+
+        var scheduled: [ScheduledFault] = []
+        for spec in fault {
+            do { scheduled.append(try ScheduledFault(commandLine: spec)) } catch {
+                throw ValidationError("--fault \(spec): \(error)")
+            }
+        }
+
+        let authenticator = Authenticator(accessKey: ak, secretKey: sk, securityToken: securityToken,
+                                          authToken: authToken)
+        let emulator = Emulator(fleet: fleet, faults: FaultPlan(scheduled),
+                                traffic: Traffic(recordsRequests: recordRequests),
+                                service: StatusService(projectID: projectId, authenticator: authenticator, fleet: fleet))
+
+        signal(SIGPIPE, SIG_IGN)
+        let server = try HTTPServer.start(host: host, port: port, threads: threads ?? System.coreCount,
+                                          emulator: emulator, log: RequestLog(quiet: quiet))
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        RequestLog.writeLine(to: STDOUT_FILENO, "dcs-emulator listening on http://\(shownHost):\(server.port ?? port)")
+        try server.channel.closeFuture.wait()
+    }
+
+    struct FileError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The whole file, through POSIX calls (no Foundation needed for this).
+    static func readFile(_ path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw FileError(description: "cannot open \(path)") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw FileError(description: "cannot read \(path)") }
+            if count == 0 { return bytes }
+            bytes += buffer[..<count]
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/// One request as the emulator received it: everything a check, the recorder or a fault needs,
+/// with the path, query and headers exactly as they came over the wire.
+struct ReceivedRequest: Sendable {
+    let method: String
+    /// The raw path, before any percent-decoding (the signature covers it as sent).
+    let path: String
+    /// The raw query string without its `?`; empty when there is none.
+    let query: String
+    /// Headers in arrival order, names as the client spelled them.
+    let headers: [(name: String, value: String)]
+    let body: [UInt8]
+    /// The body went over the 1 MiB limit; `body` then holds nothing.
+    let bodyTooLarge: Bool
+
+    init(method: String, uri: String, headers: [(name: String, value: String)], body: [UInt8],
+         bodyTooLarge: Bool) {
+        self.method = method
+        if let mark = uri.firstIndex(of: "?") {
+            path = String(uri[..<mark])
+            query = String(uri[uri.index(after: mark)...])
+        } else {
+            path = uri
+            query = ""
+        }
+        self.headers = headers
+        self.body = body
+        self.bodyTooLarge = bodyTooLarge
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name }?.value
+    }
+
+    /// The raw path split at `/` and each segment percent-decoded on its own, so that an id
+    /// holding an encoded `/` stays one segment.
+    var pathSegments: [String] {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { PercentDecoding.decode(String($0)) }
+    }
+
+    /// Query pairs, percent-decoded, in arrival order: what the signer canonicalises.
+    var queryPairs: [(String, String)] {
+        guard !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            if let equals = pair.firstIndex(of: "=") {
+                return (PercentDecoding.decode(String(pair[..<equals])),
+                        PercentDecoding.decode(String(pair[pair.index(after: equals)...])))
+            }
+            return (PercentDecoding.decode(String(pair)), "")
+        }
+    }
+}
+
+/// What the emulator does in answer to a request. Most answers are `.full`; the others are the
+/// socket-level misbehaviours that fault injection asks for.
+indirect enum Reply: Sendable {
+    /// A complete answer with `Content-Length`.
+    case full(status: Int, contentType: String, headers: [(String, String)], body: [UInt8])
+    /// Close the connection without answering (a TCP reset when the socket allows it).
+    case reset
+    /// Headers promising `body.count` bytes, then only the first `sentBytes` of them, then close.
+    case truncated(status: Int, body: [UInt8], sentBytes: Int)
+    /// A JSON body of exactly `bytes` bytes, written in chunks as the socket drains.
+    case huge(bytes: Int)
+    /// `reply`, after `milliseconds`.
+    case delayed(milliseconds: Int, Reply)
+
+    static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> Reply {
+        .full(status: status, contentType: "application/json", headers: headers, body: value.serialized)
+    }
+
+    /// The error body every DCS and gateway error has.
+    static func error(_ status: Int, code: String, message: String, headers: [(String, String)] = []) -> Reply {
+        json(status, .object([("error_code", .string(code)), ("error_msg", .string(message)),
+                              ("error_ext_msg", .null)]), headers: headers)
+    }
+}
+
+enum PercentDecoding {
+    /// Decodes `%XX` sequences; a malformed one stays as it is (as Python's `unquote` does).
+    static func decode(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.contains(UInt8(ascii: "%")) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+               let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import Synchronization
+
+/// A misbehaviour the emulator can put on an API request instead of (or on top of) its answer.
+enum Fault: Sendable {
+    case status500
+    case status503(retryAfter: Int)
+    case status429(retryAfter: Int)
+    case html502
+    /// Acts on the request at once, answers after `milliseconds`.
+    case delay(milliseconds: Int)
+    case reset
+    case truncated
+    case notJSON
+    case wrongTypes
+    /// A 200 whose body is `bytes` long.
+    case huge(bytes: Int)
+    case missingResults
+    /// Checks the request as usual, acts on nothing, answers `failed` for every id.
+    case allFailed
+
+    static let kinds = ["status500", "status503", "status429", "html502", "delay", "reset", "truncated",
+                        "not_json", "wrong_types", "huge", "missing_results", "all_failed"]
+
+    var kind: String {
+        switch self {
+        case .status500: "status500"
+        case .status503: "status503"
+        case .status429: "status429"
+        case .html502: "html502"
+        case .delay: "delay"
+        case .reset: "reset"
+        case .truncated: "truncated"
+        case .notJSON: "not_json"
+        case .wrongTypes: "wrong_types"
+        case .huge: "huge"
+        case .missingResults: "missing_results"
+        case .allFailed: "all_failed"
+        }
+    }
+
+    /// The parameters, as `POST /_emulator/faults` takes them and `GET` shows them.
+    var parameters: [(String, JSONValue)] {
+        switch self {
+        case .status503(let seconds), .status429(let seconds): [("retry_after", .number(Double(seconds)))]
+        case .delay(let milliseconds): [("ms", .number(Double(milliseconds)))]
+        case .huge(let bytes): [("mb", .number(Double(bytes) / Double(Fault.mebibyte)))]
+        default: []
+        }
+    }
+
+    static let mebibyte = 1 << 20
+
+    /// Builds a fault from its kind and parameters; `parameters` holds only the extra members
+    /// (`retry_after`, `ms`, `mb`), and one the kind does not take is an error.
+    init(kind: String, parameters: [(String, JSONValue)]) throws(FaultSpecError) {
+        var remaining = parameters
+        func take(_ name: String, default fallback: Double, range: ClosedRange<Double>,
+                  integral: Bool) throws(FaultSpecError) -> Double {
+            guard let position = remaining.firstIndex(where: { $0.0 == name }) else { return fallback }
+            let value = remaining.remove(at: position).1
+            guard let number = value.numberValue, range.contains(number),
+                  !integral || number == number.rounded() else {
+                throw FaultSpecError("\(name) must be a\(integral ? "n integer" : " number") in \(range)")
+            }
+            return number
+        }
+        switch kind {
+        case "status500": self = .status500
+        case "status503":
+            self = .status503(retryAfter: Int(try take("retry_after", default: 1, range: 0...86_400, integral: true)))
+        case "status429":
+            self = .status429(retryAfter: Int(try take("retry_after", default: 1, range: 0...86_400, integral: true)))
+        case "html502": self = .html502
+        case "delay":
+            self = .delay(milliseconds: Int(try take("ms", default: 1000, range: 0...600_000, integral: true)))
+        case "reset": self = .reset
+        case "truncated": self = .truncated
+        case "not_json": self = .notJSON
+        case "wrong_types": self = .wrongTypes
+        case "huge":
+            let megabytes = try take("mb", default: 8, range: 0...1024, integral: false)
+            self = .huge(bytes: Int((megabytes * Double(Fault.mebibyte)).rounded()))
+        case "missing_results": self = .missingResults
+        case "all_failed": self = .allFailed
+        default:
+            throw FaultSpecError("unknown fault kind \(kind); kinds: \(Fault.kinds.joined(separator: ", "))")
+        }
+        if let extra = remaining.first {
+            throw FaultSpecError("fault \(kind) takes no parameter \(extra.0)")
+        }
+    }
+}
+
+struct FaultSpecError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fault waiting its turn: it lets `skip` API requests through, then hits the next `count`.
+struct ScheduledFault: Sendable {
+    var fault: Fault
+    var count: Int
+    var skip: Int
+
+    /// `kind[:count[:skip]]`, the `--fault` option's form.
+    init(commandLine spec: String) throws(FaultSpecError) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...3).contains(parts.count) else { throw FaultSpecError("expected kind[:count[:skip]], got \(spec)") }
+        let count = parts.count > 1 ? Int(parts[1]) : 1
+        let skip = parts.count > 2 ? Int(parts[2]) : 0
+        guard let count, let skip else { throw FaultSpecError("count and skip must be integers in \(spec)") }
+        try self.init(fault: Fault(kind: parts[0], parameters: []), count: count, skip: skip)
+    }
+
+    /// `{"kind":K,"count":N,"skip":M, ...params}`, the control API's form.
+    init(json: JSONValue) throws(FaultSpecError) {
+        guard case .object(let members) = json else { throw FaultSpecError("expected a JSON object") }
+        guard let kind = json["kind"]?.stringValue else { throw FaultSpecError("kind must be a string") }
+        func integer(_ name: String, default fallback: Int) throws(FaultSpecError) -> Int {
+            guard let value = json[name] else { return fallback }
+            guard let number = value.numberValue, number == number.rounded(), abs(number) < 1e9 else {
+                throw FaultSpecError("\(name) must be an integer")
+            }
+            return Int(number)
+        }
+        let count = try integer("count", default: 1)
+        let skip = try integer("skip", default: 0)
+        let parameters = members.filter { !["kind", "count", "skip"].contains($0.0) }
+        try self.init(fault: Fault(kind: kind, parameters: parameters), count: count, skip: skip)
+    }
+
+    init(fault: Fault, count: Int, skip: Int) throws(FaultSpecError) {
+        guard count >= 1 else { throw FaultSpecError("count must be at least 1") }
+        guard skip >= 0 else { throw FaultSpecError("skip must not be negative") }
+        self.fault = fault
+        self.count = count
+        self.skip = skip
+    }
+
+    var json: JSONValue {
+        .object([("kind", .string(fault.kind)), ("count", .number(Double(count))), ("skip", .number(Double(skip)))]
+            + fault.parameters)
+    }
+}
+
+/// The queue of faults. Faults take their turns one after another: the second queued fault
+/// starts counting its `skip` only once the first has hit its `count` requests.
+final class FaultPlan: Sendable {
+    private let initial: [ScheduledFault]
+    private let queue: Mutex<[ScheduledFault]>
+
+    init(_ initial: [ScheduledFault]) {
+        self.initial = initial
+        queue = Mutex(initial)
+    }
+
+    /// The fault for the API request that just arrived, if any; every API request calls this once.
+    func nextFault() -> Fault? {
+        queue.withLock { queue in
+            guard !queue.isEmpty else { return nil }
+            if queue[0].skip > 0 {
+                queue[0].skip -= 1
+                return nil
+            }
+            let fault = queue[0].fault
+            queue[0].count -= 1
+            if queue[0].count == 0 { queue.removeFirst() }
+            return fault
+        }
+    }
+
+    func enqueue(_ scheduled: ScheduledFault) {
+        queue.withLock { $0.append(scheduled) }
+    }
+
+    func clear() {
+        queue.withLock { $0.removeAll() }
+    }
+
+    /// Back to the faults given on the command line.
+    func reset() {
+        queue.withLock { $0 = initial }
+    }
+
+    var pending: [ScheduledFault] { queue.withLock { $0 } }
+}
+
+extension Fault {
+    /// The answer under this fault. `normal(acting)` is the emulator's own answer; only `delay`
+    /// and `all_failed` use it, every other fault replaces the answer and leaves the fleet alone.
+    func reply(normal: (_ acting: Bool) -> Reply) -> Reply {
+        switch self {
+        case .status500:
+            return .error(500, code: "DCS.5000", message: "Internal service error (injected fault).")
+        case .status503(let seconds):
+            return .error(503, code: "APIGW.0308", message: "The service is unavailable (injected fault).",
+                          headers: [("Retry-After", String(seconds))])
+        case .status429(let seconds):
+            return .error(429, code: "APIGW.0308", message: "The request throttling threshold has been reached (injected fault).",
+                          headers: [("Retry-After", String(seconds))])
+        case .html502:
+            return .full(status: 502, contentType: "text/html", headers: [], body: Array("""
+                <html>\r
+                <head><title>502 Bad Gateway</title></head>\r
+                <body>\r
+                <center><h1>502 Bad Gateway</h1></center>\r
+                </body>\r
+                </html>\r
+
+                """.utf8))
+        case .delay(let milliseconds):
+            return .delayed(milliseconds: milliseconds, normal(true))
+        case .reset:
+            return .reset
+        case .truncated:
+            let body = Array(#"{"results":[{"instance":"2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef","result":"success"}]}"#.utf8)
+            return .truncated(status: 200, body: body, sentBytes: body.count / 2)
+        case .notJSON:
+            return .full(status: 200, contentType: "application/json", headers: [],
+                         body: Array("this is not JSON {\"results\":".utf8))
+        case .wrongTypes:
+            return .json(200, .object([("results", .array([.object([("instance", 12), ("result", true)])]))]))
+        case .huge(let bytes):
+            return .huge(bytes: bytes)
+        case .missingResults:
+            return .json(200, .object([("results", [])]))
+        case .allFailed:
+            return normal(false)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Synchronization
+
+/// An instance as configured at start (and restored by `POST /_emulator/reset`).
+struct InstanceSpec: Sendable {
+    let id: String
+    let name: String
+    let engineVersion: String
+    let status: String
+
+    /// Only Redis 4.0 and later can be flushed; a version that does not parse cannot either.
+    var canBeFlushed: Bool {
+        let parts = engineVersion.split(separator: ".").map { Int($0) }
+        guard let major = parts.first ?? nil, parts.allSatisfy({ $0 != nil }) else { return false }
+        return major >= 4
+    }
+
+    static let defaultFleet: [InstanceSpec] = [
+        InstanceSpec(id: "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", name: "cache-a", engineVersion: "6.0", status: "RUNNING"),
+        InstanceSpec(id: "5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c", name: "cache-b", engineVersion: "5.0", status: "RUNNING"),
+        InstanceSpec(id: "9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a", name: "cache-c", engineVersion: "4.0", status: "RUNNING"),
+        InstanceSpec(id: "c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f", name: "cache-d", engineVersion: "3.0", status: "RUNNING"),
+        InstanceSpec(id: "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", name: "cache-e", engineVersion: "5.0", status: "FROZEN"),
+    ]
+
+    /// `emu-0001` ... `emu-N`: RUNNING Redis 5.0 instances for load tests.
+    static func generated(_ count: Int) -> [InstanceSpec] {
+        (0..<max(count, 0)).map { index in
+            let digits = String(index + 1)
+            let number = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+            return InstanceSpec(id: "emu-\(number)", name: "generated-\(number)", engineVersion: "5.0", status: "RUNNING")
+        }
+    }
+
+    /// A fleet file: a JSON array of `{"id","engine_version","status"}` with an optional `"name"`
+    /// (default: the id).
+    static func parseFleetFile(_ bytes: [UInt8]) throws(FleetFileError) -> [InstanceSpec] {
+        guard let document = JSONValue.parse(bytes) else { throw FleetFileError("not JSON") }
+        guard case .array(let entries) = document else { throw FleetFileError("not a JSON array") }
+        return try entries.enumerated().map { (index, entry) throws(FleetFileError) in
+            guard let id = entry["id"]?.stringValue, let version = entry["engine_version"]?.stringValue,
+                  let status = entry["status"]?.stringValue else {
+                throw FleetFileError("entry \(index) needs string fields id, engine_version and status")
+            }
+            let name: String
+            switch entry["name"] {
+            case nil, .null?: name = id
+            case .string(let given)?: name = given
+            default: throw FleetFileError("entry \(index): name must be a string")
+            }
+            return InstanceSpec(id: id, name: name, engineVersion: version, status: status)
+        }
+    }
+}
+
+struct FleetFileError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum InstanceAction: String, Sendable {
+    case restart
+    case softRestart = "soft_restart"
+    case flush
+}
+
+/// The instances and their states. A restart puts an instance in RESTARTING until a deadline;
+/// the status is worked out from the clock whenever it is read, so nothing runs in the background.
+final class Fleet: Sendable {
+    private struct Member {
+        let spec: InstanceSpec
+        var restartingUntil: ContinuousClock.Instant?
+
+        func status(at now: ContinuousClock.Instant) -> String {
+            if let until = restartingUntil, now < until { return "RESTARTING" }
+            return spec.status
+        }
+    }
+
+    private struct State {
+        var members: [Member]
+        var index: [String: Int]
+    }
+
+    let specs: [InstanceSpec]
+    private let restartDuration: Duration
+    private let state: Mutex<State>
+
+    /// Fails on a duplicate id.
+    init(_ specs: [InstanceSpec], restartSeconds: Double) throws(FleetFileError) {
+        var index: [String: Int] = [:]
+        for (position, spec) in specs.enumerated() {
+            if index.updateValue(position, forKey: spec.id) != nil {
+                throw FleetFileError("instance id \(spec.id) appears twice")
+            }
+        }
+        self.specs = specs
+        restartDuration = .nanoseconds(Int64((max(restartSeconds, 0) * 1e9).rounded()))
+        state = Mutex(State(members: specs.map { Member(spec: $0, restartingUntil: nil) }, index: index))
+    }
+
+    /// The position of an id, compared byte for byte (Swift's `==` would also match a
+    /// canonically equivalent spelling, which the service would not).
+    private static func position(of id: String, in state: State) -> Int? {
+        guard let position = state.index[id], state.members[position].spec.id.utf8.elementsEqual(id.utf8)
+        else { return nil }
+        return position
+    }
+
+    /// Applies `action` to each id in order and says, per id, whether it was acted on.
+    func apply(_ action: InstanceAction, to ids: [String]) -> [Bool] {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            return ids.map { id in
+                guard let position = Self.position(of: id, in: state),
+                      state.members[position].status(at: now) == "RUNNING" else { return false }
+                switch action {
+                case .flush:
+                    return state.members[position].spec.canBeFlushed
+                case .restart, .softRestart:
+                    if restartDuration > .zero {
+                        state.members[position].restartingUntil = now + restartDuration
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// The instance and its current status, or nil for an unknown id.
+    func instance(_ id: String) -> (spec: InstanceSpec, status: String)? {
+        state.withLock { state in
+            guard let position = Self.position(of: id, in: state) else { return nil }
+            let member = state.members[position]
+            return (member.spec, member.status(at: .now))
+        }
+    }
+
+    func all() -> [(spec: InstanceSpec, status: String)] {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            return state.members.map { ($0.spec, $0.status(at: now)) }
+        }
+    }
+
+    func reset() {
+        state.withLock { state in
+            for position in state.members.indices { state.members[position].restartingUntil = nil }
+        }
+    }
+}
