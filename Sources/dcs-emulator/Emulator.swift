@@ -3,14 +3,12 @@
 final class Emulator: Sendable {
     static let bodyLimit = 1 << 20
 
-    let fleet: Fleet
-    let faults: FaultPlan
-    let traffic: Traffic
-    let service: StatusService
+    private let faults: FaultPlan
+    private let traffic: Traffic
+    private let service: StatusService
     private let control: ControlService
 
     init(fleet: Fleet, faults: FaultPlan, traffic: Traffic, service: StatusService) {
-        self.fleet = fleet
         self.faults = faults
         self.traffic = traffic
         self.service = service

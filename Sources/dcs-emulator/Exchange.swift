@@ -27,7 +27,7 @@ struct ReceivedRequest: Sendable {
         self.bodyTooLarge = bodyTooLarge
     }
 
-    /// The first value of a header, by case-insensitive name.
+    /// The first value of a header; `name` in lower case, matched case-insensitively.
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name }?.value
     }

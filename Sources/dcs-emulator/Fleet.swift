@@ -81,7 +81,6 @@ final class Fleet: Sendable {
         var index: [String: Int]
     }
 
-    let specs: [InstanceSpec]
     private let restartDuration: Duration
     private let state: Mutex<State>
 
@@ -93,7 +92,6 @@ final class Fleet: Sendable {
                 throw FleetFileError("instance id \(spec.id) appears twice")
             }
         }
-        self.specs = specs
         restartDuration = .nanoseconds(Int64((max(restartSeconds, 0) * 1e9).rounded()))
         state = Mutex(State(members: specs.map { Member(spec: $0, restartingUntil: nil) }, index: index))
     }
