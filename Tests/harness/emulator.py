@@ -1,0 +1,150 @@
+"""Start and drive dcs-emulator from Python tests (standard library only).
+
+    with Emulator(["--record-requests"]) as emu:
+        emu.fault("status503", retry_after=2)
+        ... send API requests to emu.url ...
+        assert emu.stats()["api_requests"] == 1
+
+The binary is $DCS_EMULATOR, else <repo>/.build/debug/dcs-emulator
+(build it with `swift build --product dcs-emulator`).
+"""
+
+import json
+import os
+import pathlib
+import queue
+import subprocess
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# Credentials the tests' emulators are started with. Test values only; they exist so that a
+# test can check that none of them ever reaches the emulator's log.
+TEST_AK = "HPUAEMUTESTAK0000001"
+TEST_SK = "emu-test-sk-5f1c9e2a7b3d4c6e8f0a1b2c3d4e5f60"
+TEST_AUTH_TOKEN = "emu-test-iam-token-MIIXtoken0000+/="
+TEST_SECURITY_TOKEN = "emu-test-security-token/with+chars=="
+TEST_PROJECT_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+STARTUP_TIMEOUT_SECONDS = 30
+LISTENING_PREFIX = "dcs-emulator listening on "
+
+
+def emulator_binary():
+    return os.environ.get("DCS_EMULATOR") or str(REPO_ROOT / ".build" / "debug" / "dcs-emulator")
+
+
+def credential_args():
+    """The options that give an emulator the test credentials above (no security token)."""
+    return ["--ak", TEST_AK, "--sk", TEST_SK, "--project-id", TEST_PROJECT_ID,
+            "--auth-token", TEST_AUTH_TOKEN]
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class Emulator:
+    """One dcs-emulator process on a free port, its stderr collected in a file (`log_path`)."""
+
+    def __init__(self, args=(), *, test_credentials=True, binary=None):
+        self.binary = binary or emulator_binary()
+        if not os.access(self.binary, os.X_OK):
+            raise EmulatorError(f"no emulator binary at {self.binary}: run `swift build --product dcs-emulator` "
+                                "or set DCS_EMULATOR")
+        command = [self.binary, *(credential_args() if test_credentials else []), *args, "--port", "0"]
+        log = tempfile.NamedTemporaryFile(prefix="dcs-emulator-", suffix=".log", delete=False)
+        self.log_path = log.name
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=log, text=True)
+        log.close()
+        try:
+            line = self._read_listening_line()
+        except BaseException:
+            self.stop()
+            raise
+        self.url = line[len(LISTENING_PREFIX):].strip()
+        self.netloc = self.url.split("://", 1)[1]
+        self.host, port = self.netloc.rsplit(":", 1)
+        self.host = self.host.strip("[]")
+        self.port = int(port)
+
+    def _read_listening_line(self):
+        lines = queue.Queue()
+        threading.Thread(target=lambda: lines.put(self._process.stdout.readline()), daemon=True).start()
+        try:
+            line = lines.get(timeout=STARTUP_TIMEOUT_SECONDS)
+        except queue.Empty:
+            raise EmulatorError(f"no listening line within {STARTUP_TIMEOUT_SECONDS} s; log: {self.log_path}")
+        if not line.startswith(LISTENING_PREFIX):
+            self._process.wait(timeout=10)
+            raise EmulatorError(f"emulator did not start (exit {self._process.returncode}): {self.log_text()}")
+        return line
+
+    # Control API ---------------------------------------------------------------------------
+
+    def _control(self, method, path, document=None):
+        data = None if document is None else json.dumps(document).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with self._opener.open(request, timeout=30) as answer:
+                return json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            raise EmulatorError(f"{method} {path}: {error.code} {error.read().decode(errors='replace')}") from None
+
+    def stats(self):
+        """{"api_requests", "api_connections", "status_puts", "status_gets"}"""
+        return self._control("GET", "/_emulator/stats")
+
+    def reset(self):
+        """Counters, recorded requests, faults and instance states back to how they were at start."""
+        return self._control("POST", "/_emulator/reset")
+
+    def requests(self):
+        """Recorded API requests (needs --record-requests): [{"method","path","query","headers","body"}]."""
+        return self._control("GET", "/_emulator/requests")
+
+    def instances(self):
+        """[{"id", "engine_version", "status"}] as the fleet stands now."""
+        return self._control("GET", "/_emulator/instances")
+
+    def faults(self):
+        """The queued faults, in the order they will act."""
+        return self._control("GET", "/_emulator/faults")
+
+    def fault(self, kind, count=1, skip=0, **params):
+        """Queues `kind` for the next `count` API requests after `skip` of them."""
+        return self._control("POST", "/_emulator/faults", {"kind": kind, "count": count, "skip": skip, **params})
+
+    def clear_faults(self):
+        return self._control("DELETE", "/_emulator/faults")
+
+    # Process -------------------------------------------------------------------------------
+
+    def log_text(self):
+        """What the emulator wrote on stderr so far."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as log:
+            return log.read()
+
+    def stop(self):
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout:
+            self._process.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
