@@ -36,6 +36,7 @@ let package = Package(
         .target(
             name: "DCS",
             dependencies: ["DCSCore"],
+            exclude: ["exports.map"],
             linkerSettings: [.unsafeFlags(abiLinkerFlags)]
         ),
         .executableTarget(

@@ -74,7 +74,8 @@ public struct RequestSigner: Sendable {
 }
 
 /// Percent-encoding of everything but the unreserved characters `A-Z a-z 0-9 - _ . ~`.
-enum PercentEncoding {
+/// Public for the emulator, which decodes paths by the same rule it verifies signatures with.
+public enum PercentEncoding {
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
@@ -86,7 +87,7 @@ enum PercentEncoding {
         }
     }
 
-    static func encode(_ text: String) -> String {
+    public static func encode(_ text: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
@@ -102,7 +103,7 @@ enum PercentEncoding {
     }
 
     /// Decodes `%XX` sequences; a malformed one is kept as it is, as Python's `unquote` does.
-    static func decode(_ text: String) -> String {
+    public static func decode(_ text: String) -> String {
         let bytes = Array(text.utf8)
         guard bytes.contains(UInt8(ascii: "%")) else { return text }
         var out: [UInt8] = []

@@ -1,3 +1,4 @@
+import DCSCore
 /// One request as the emulator received it: everything a check, the recorder or a fault needs,
 /// with the path, query and headers exactly as they came over the wire.
 struct ReceivedRequest: Sendable {
@@ -35,7 +36,7 @@ struct ReceivedRequest: Sendable {
     /// The raw path split at `/` and each segment percent-decoded on its own, so that an id
     /// holding an encoded `/` stays one segment.
     var pathSegments: [String] {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { PercentDecoding.decode(String($0)) }
+        path.split(separator: "/", omittingEmptySubsequences: false).map { PercentEncoding.decode(String($0)) }
     }
 
     /// Query pairs, percent-decoded, in arrival order: what the signer canonicalises.
@@ -43,10 +44,10 @@ struct ReceivedRequest: Sendable {
         guard !query.isEmpty else { return [] }
         return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
             if let equals = pair.firstIndex(of: "=") {
-                return (PercentDecoding.decode(String(pair[..<equals])),
-                        PercentDecoding.decode(String(pair[pair.index(after: equals)...])))
+                return (PercentEncoding.decode(String(pair[..<equals])),
+                        PercentEncoding.decode(String(pair[pair.index(after: equals)...])))
             }
-            return (PercentDecoding.decode(String(pair)), "")
+            return (PercentEncoding.decode(String(pair)), "")
         }
     }
 }
@@ -73,36 +74,5 @@ indirect enum Reply: Sendable {
     static func error(_ status: Int, code: String, message: String, headers: [(String, String)] = []) -> Reply {
         json(status, .object([("error_code", .string(code)), ("error_msg", .string(message)),
                               ("error_ext_msg", .null)]), headers: headers)
-    }
-}
-
-enum PercentDecoding {
-    /// Decodes `%XX` sequences; a malformed one stays as it is (as Python's `unquote` does).
-    static func decode(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        guard bytes.contains(UInt8(ascii: "%")) else { return text }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-               let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
-                out.append(high << 4 | low)
-                index += 3
-            } else {
-                out.append(bytes[index])
-                index += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,0 +1,308 @@
+import CCurl
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One HTTP request as the transport sends it.
+struct HTTPRequest: Sendable {
+    enum Method: String, Sendable { case get = "GET", put = "PUT" }
+    var method: Method
+    var url: String
+    /// "Name: value" lines, Host and Authorization among them.
+    var headers: [String]
+    var body: [UInt8]
+}
+
+/// A complete HTTP answer.
+struct HTTPAnswer: Sendable {
+    var status: Int
+    var body: [UInt8]
+    var requestID: String
+    var contentType: String
+    var retryAfterSeconds: Int?
+}
+
+/// Why no complete answer came, and whether the request may have reached the service.
+struct TransportFailure: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        /// Name resolution or TCP connect failed: nothing was sent.
+        case neverConnected
+        /// TLS handshake or certificate check failed: the request was not sent.
+        case tls
+        case timeout
+        /// The connection broke after the request started.
+        case connectionLost
+        case answerTooLarge
+        case malformedAnswer
+        case outOfMemory
+        case other
+    }
+    var kind: Kind
+    /// False only when the request certainly did not reach the service.
+    var mayHaveReached: Bool
+    var detail: String
+}
+
+enum AttemptResult: Sendable {
+    case answered(HTTPAnswer)
+    case failed(TransportFailure)
+}
+
+/// libcurl is initialised once per process, thread-safely (Swift runs a global's initialiser once).
+private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+
+/// Sends requests over libcurl. Thread-safe: each request takes an easy handle of its own from
+/// a pool, and gives it back with its open connection, so sequential calls reuse one connection
+/// and concurrent calls run side by side.
+final class CurlTransport: Sendable {
+    static let maxAnswerBytes = 1 << 20
+    private static let maxIdleHandles = 16
+
+    private let options: HandleOptions
+    private let idleHandles = Mutex<[EasyHandle]>([])
+
+    struct HandleOptions: Sendable {
+        var connectTimeoutMs: UInt32
+        var totalTimeoutMs: UInt32
+        var caFile: String?
+        var insecure: Bool
+        var userAgent: String
+    }
+
+    init(options: HandleOptions) {
+        self.options = options
+    }
+
+    func send(_ request: HTTPRequest) -> AttemptResult {
+        guard curlGlobalInit == CURLE_OK else {
+            return .failed(TransportFailure(kind: .other, mayHaveReached: false, detail: "libcurl could not be initialised"))
+        }
+        guard let handle = idleHandles.withLock({ $0.popLast() }) ?? EasyHandle(options: options) else {
+            return .failed(TransportFailure(kind: .outOfMemory, mayHaveReached: false, detail: "libcurl could not make a handle"))
+        }
+        let result = handle.perform(request)
+        idleHandles.withLock { idle in
+            if idle.count < Self.maxIdleHandles { idle.append(handle) }
+        }
+        return result
+    }
+}
+
+/// What one transfer collects through libcurl's callbacks.
+private final class TransferState {
+    let body: [UInt8]
+    var bodyOffset = 0
+    /// Set once libcurl asked for the body: its headers are out, the request may reach the service.
+    var bodyHandedOut = false
+    /// Set when libcurl wanted to send the body again (a reused connection died): refused.
+    var resendRefused = false
+    var answer: [UInt8] = []
+    var answerTooLarge = false
+    var requestID = ""
+    var contentType = ""
+    var retryAfterSeconds: Int?
+
+    init(body: [UInt8]) { self.body = body }
+
+    /// A new status line (after a 100 Continue, say) starts a new set of headers.
+    func startHeaders() {
+        requestID = ""
+        contentType = ""
+        retryAfterSeconds = nil
+    }
+}
+
+/// One libcurl easy handle with the options that never change for its client.
+private final class EasyHandle: @unchecked Sendable {
+    // @unchecked: a handle is used by one thread at a time, the pool's mutex hands it over.
+    private let curl: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    init?(options: CurlTransport.HandleOptions) {
+        guard let curl = curl_easy_init() else { return nil }
+        self.curl = curl
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var ok = true
+        func set(_ code: CURLcode) { ok = ok && code == CURLE_OK }
+        set(dcs_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1))
+        set(dcs_curl_setopt_string(curl, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(dcs_curl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 0))
+        // HTTP/1.1 only: its send and re-send behaviour is the one the never-twice rule is built on.
+        set(dcs_curl_setopt_long(curl, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)))
+        set(dcs_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeoutMs)))
+        set(dcs_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Int(options.totalTimeoutMs)))
+        set(dcs_curl_setopt_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(CurlTransport.maxAnswerBytes)))
+        set(dcs_curl_setopt_string(curl, CURLOPT_USERAGENT, options.userAgent))
+        set(dcs_curl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer))
+        set(dcs_curl_setopt_long(curl, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1))
+        set(dcs_curl_setopt_long(curl, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0 : 2))
+        if let caFile = options.caFile {
+            set(dcs_curl_setopt_string(curl, CURLOPT_CAINFO, caFile))
+        }
+        set(dcs_curl_setopt_write_callback(curl, receiveBody))
+        set(dcs_curl_setopt_header_callback(curl, receiveHeader))
+        set(dcs_curl_setopt_read_callback(curl, supplyBody))
+        set(dcs_curl_setopt_seek_callback(curl, refuseRewind))
+        guard ok else {
+            curl_easy_cleanup(curl)
+            errorBuffer.deallocate()
+            return nil
+        }
+    }
+
+    deinit {
+        curl_easy_cleanup(curl)
+        errorBuffer.deallocate()
+    }
+
+    func perform(_ request: HTTPRequest) -> AttemptResult {
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        // "Expect:" removes libcurl's Expect: 100-continue, which would stall each PUT.
+        for line in request.headers + ["Expect:"] {
+            guard let extended = curl_slist_append(headerList, line) else {
+                return .failed(TransportFailure(kind: .outOfMemory, mayHaveReached: false, detail: "out of memory building headers"))
+            }
+            headerList = extended
+        }
+
+        let state = TransferState(body: request.body)
+        let code: CURLcode = withExtendedLifetime(state) {
+            let statePointer = Unmanaged.passUnretained(state).toOpaque()
+            var ok = dcs_curl_setopt_string(curl, CURLOPT_URL, request.url) == CURLE_OK
+            ok = ok && dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList) == CURLE_OK
+            for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_SEEKDATA] {
+                ok = ok && dcs_curl_setopt_pointer(curl, option, statePointer) == CURLE_OK
+            }
+            switch request.method {
+            case .put:
+                ok = ok && dcs_curl_setopt_long(curl, CURLOPT_UPLOAD, 1) == CURLE_OK
+                ok = ok && dcs_curl_setopt_offset(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)) == CURLE_OK
+            case .get:
+                ok = ok && dcs_curl_setopt_long(curl, CURLOPT_HTTPGET, 1) == CURLE_OK
+            }
+            guard ok else { return CURLE_FAILED_INIT }
+            errorBuffer[0] = 0
+            let code = curl_easy_perform(curl)
+            // The header list and the state die with this call: no dangling pointers in the handle.
+            _ = dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, nil)
+            for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_SEEKDATA] {
+                _ = dcs_curl_setopt_pointer(curl, option, nil)
+            }
+            return code
+        }
+
+        if code == CURLE_OK {
+            var status = 0
+            _ = dcs_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
+            return .answered(HTTPAnswer(status: status, body: state.answer, requestID: state.requestID,
+                                        contentType: state.contentType, retryAfterSeconds: state.retryAfterSeconds))
+        }
+        return .failed(failure(for: code, state: state, method: request.method))
+    }
+
+    private func failure(for code: CURLcode, state: TransferState, method: HTTPRequest.Method) -> TransportFailure {
+        let curlText = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        let detail = "libcurl error \(code.rawValue): \(Printable.clip(curlText, maxCharacters: 256))"
+        // A PUT can only be acted on once its body left: before that, it certainly was not applied.
+        let reached = method == .put ? state.bodyHandedOut : true
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
+            return TransportFailure(kind: .neverConnected, mayHaveReached: false, detail: detail)
+        case CURLE_OPERATION_TIMEDOUT:
+            // A connect that timed out never opened: like a refused connection, it can be retried.
+            return TransportFailure(kind: reached ? .timeout : .neverConnected, mayHaveReached: reached,
+                                    detail: detail)
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE, CURLE_USE_SSL_FAILED, CURLE_SSL_ENGINE_NOTFOUND,
+             CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED:
+            return TransportFailure(kind: .tls, mayHaveReached: reached, detail: "TLS failure, certificate or handshake: \(detail)")
+        case CURLE_FILESIZE_EXCEEDED:
+            return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
+                                    detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")
+        case CURLE_WRITE_ERROR where state.answerTooLarge:
+            return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
+                                    detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")
+        case CURLE_SEND_FAIL_REWIND where state.resendRefused:
+            return TransportFailure(kind: .connectionLost, mayHaveReached: true,
+                                    detail: "the connection closed after the request was sent; libdcs does not send it again")
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING:
+            return TransportFailure(kind: .malformedAnswer, mayHaveReached: true, detail: detail)
+        case CURLE_OUT_OF_MEMORY:
+            return TransportFailure(kind: .outOfMemory, mayHaveReached: reached, detail: detail)
+        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
+            return TransportFailure(kind: .connectionLost, mayHaveReached: reached, detail: detail)
+        default:
+            return TransportFailure(kind: .other, mayHaveReached: reached, detail: detail)
+        }
+    }
+}
+
+private func transferState(_ userdata: UnsafeMutableRawPointer?) -> TransferState? {
+    userdata.map { Unmanaged<TransferState>.fromOpaque($0).takeUnretainedValue() }
+}
+
+private let receiveBody: curl_write_callback = { data, size, count, userdata in
+    guard let state = transferState(userdata), let data else { return 0 }
+    let length = size * count
+    guard state.answer.count + length <= CurlTransport.maxAnswerBytes else {
+        state.answerTooLarge = true
+        return 0  // aborts the transfer: the cap holds even without a Content-Length
+    }
+    state.answer.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
+    return length
+}
+
+private let receiveHeader: curl_write_callback = { data, size, count, userdata in
+    let length = size * count
+    guard let state = transferState(userdata), let data else { return length }
+    let line = UnsafeRawBufferPointer(start: data, count: length)
+    if line.starts(with: "HTTP/".utf8) {
+        state.startHeaders()
+        return length
+    }
+    guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return length }
+    let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+    let value: () -> String = { Printable.clip(String(decoding: line[(colon + 1)...], as: UTF8.self), maxCharacters: 256) }
+    switch name {
+    case "x-request-id": state.requestID = value()
+    case "content-type": state.contentType = value()
+    case "retry-after": state.retryAfterSeconds = retryAfterSeconds(value())
+    default: break
+    }
+    return length
+}
+
+/// Retry-After is either seconds or an HTTP date.
+private func retryAfterSeconds(_ value: String) -> Int? {
+    if let seconds = Int(value) { return max(0, seconds) }
+    let when = curl_getdate(value, nil)
+    guard when > 0 else { return nil }
+    return max(0, Int(when - time(nil)))
+}
+
+private let supplyBody: curl_read_callback = { buffer, size, count, userdata in
+    guard let state = transferState(userdata), let buffer else { return Int(CURL_READFUNC_ABORT) }
+    state.bodyHandedOut = true
+    let length = min(size * count, state.body.count - state.bodyOffset)
+    guard length > 0 else { return 0 }
+    state.body.withUnsafeBytes { bytes in
+        guard let start = bytes.baseAddress else { return }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: start + state.bodyOffset, byteCount: length)
+    }
+    state.bodyOffset += length
+    return length
+}
+
+/// libcurl rewinds the body only to send it again, after a reused connection died mid-request.
+/// That request may have reached the service, so the answer is no: the transfer fails instead.
+/// (Handing the body out through a read callback is what makes this possible: a body given as
+/// CURLOPT_POSTFIELDS would be re-sent silently, which test_dead_reused_connection_is_not_resent
+/// catches.)
+private let refuseRewind: curl_seek_callback = { userdata, _, _ in
+    transferState(userdata)?.resendRefused = true
+    return Int32(CURL_SEEKFUNC_FAIL)
+}

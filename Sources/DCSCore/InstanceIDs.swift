@@ -1,0 +1,53 @@
+/// The rules an instance id must meet before anything is sent.
+public enum InstanceIDs {
+    public static let maxBytes = 128
+    public static let maxPerCall = 10_000
+
+    /// Checks the raw bytes of each id; the messages name `instance_ids[i]`.
+    /// Checked before the ids are read, so that a wild count never walks off a caller's array.
+    public static func checkCount(_ count: UInt) throws(ArgumentError) {
+        guard count > 0 else { throw ArgumentError("count is 0: give at least one instance id") }
+        guard count <= UInt(maxPerCall) else {
+            throw ArgumentError("count is \(count), more than the \(maxPerCall) ids one call takes")
+        }
+    }
+
+    public static func validate(_ rawIDs: [[UInt8]]) throws(ArgumentError) -> [String] {
+        try checkCount(UInt(rawIDs.count))
+        var ids: [String] = []
+        ids.reserveCapacity(rawIDs.count)
+        var firstIndex: [String: Int] = [:]
+        firstIndex.reserveCapacity(rawIDs.count)
+        for (index, bytes) in rawIDs.enumerated() {
+            let name = "instance_ids[\(index)]"
+            guard !bytes.isEmpty else { throw ArgumentError("\(name) is empty") }
+            guard bytes.count <= maxBytes else { throw ArgumentError("\(name) is longer than \(maxBytes) bytes") }
+            guard let id = String(validating: bytes, as: UTF8.self) else {
+                throw ArgumentError("\(name) is not valid UTF-8")
+            }
+            if let control = id.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                throw ArgumentError("\(name) holds a control character (U+\(hex4(control.value)))")
+            }
+            if let earlier = firstIndex[id] {
+                throw ArgumentError("\(name) repeats instance_ids[\(earlier)]: each instance may appear once")
+            }
+            firstIndex[id] = index
+            ids.append(id)
+        }
+        return ids
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}
+
+/// How the ids of one call are split into requests the service accepts.
+public enum ChunkPlan {
+    public static let maxIDsPerRequest = 50
+
+    public static func ranges(count: Int, size: Int = maxIDsPerRequest) -> [Range<Int>] {
+        stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+    }
+}

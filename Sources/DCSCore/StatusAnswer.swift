@@ -1,0 +1,109 @@
+import FoundationEssentials
+
+/// The body of `PUT /v2/{project_id}/instances/status`.
+struct StatusRequestBody: Encodable {
+    let instances: [String]
+    let action: String
+
+    static func encode(ids: ArraySlice<String>, action: InstanceAction) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        // Encoding an array of strings cannot fail; an empty body would be refused as DCS.4004.
+        let data = (try? encoder.encode(StatusRequestBody(instances: Array(ids), action: action.rawValue))) ?? Data()
+        return Array(data)
+    }
+}
+
+/// Reads the service's answers: the per-instance results of a 200, the error body of the rest.
+enum AnswerDecoder {
+    private struct Results: Decodable {
+        struct Entry: Decodable {
+            let instance: String
+            let result: String
+        }
+        let results: [Entry]
+    }
+
+    /// The outcome of each id of `ids`, from a 2xx body; `complete` is false when an id is
+    /// missing from the answer or its result is neither "success" nor "failed" (its outcome
+    /// is then `.unknown`). Throws when the body is not the expected JSON.
+    static func outcomes(for ids: ArraySlice<String>, body: [UInt8]) throws -> (outcomes: [InstanceOutcome], complete: Bool) {
+        let answer = try JSONDecoder().decode(Results.self, from: Data(body))
+        var resultByID: [String: String] = [:]
+        resultByID.reserveCapacity(answer.results.count)
+        for entry in answer.results where resultByID[entry.instance] == nil {
+            resultByID[entry.instance] = entry.result
+        }
+        var complete = true
+        let outcomes = ids.map { id -> InstanceOutcome in
+            switch resultByID[id] {
+            case "success": return .success
+            case "failed": return .failed
+            default:
+                complete = false
+                return .unknown
+            }
+        }
+        return (outcomes, complete)
+    }
+
+    struct ErrorDetails: Equatable {
+        var code: String
+        var message: String
+        var requestID: String
+    }
+
+    private struct ErrorBody: Decodable {
+        struct Nested: Decodable {
+            let code: String?
+            let message: String?
+        }
+        let error_code: String?
+        let error_msg: String?
+        let request_id: String?
+        let error: Nested?
+    }
+
+    /// The error code and message of a non-2xx answer. A body that is not a DCS error (an HTML
+    /// page from a proxy, say) still gives a readable message: its text, cut short.
+    static func errorDetails(body: [UInt8], contentType: String) -> ErrorDetails {
+        if let parsed = try? JSONDecoder().decode(ErrorBody.self, from: Data(body)) {
+            let code = parsed.error_code ?? parsed.error?.code ?? ""
+            let message = parsed.error_msg ?? parsed.error?.message ?? ""
+            if !code.isEmpty || !message.isEmpty {
+                return ErrorDetails(code: Printable.clip(code, maxCharacters: 64),
+                                    message: Printable.clip(message, maxCharacters: 1024),
+                                    requestID: Printable.clip(parsed.request_id ?? "", maxCharacters: 128))
+            }
+        }
+        let kind = contentType.isEmpty ? "an answer" : "a \(Printable.clip(contentType, maxCharacters: 64)) answer"
+        guard !body.isEmpty else { return ErrorDetails(code: "", message: "\(kind) with an empty body", requestID: "") }
+        let text = Printable.clip(Printable.textOfMarkup(String(decoding: body.prefix(4096), as: UTF8.self)),
+                                  maxCharacters: 200)
+        return ErrorDetails(code: "", message: "\(kind) that is not a DCS error (\(body.count) bytes): \(text)", requestID: "")
+    }
+}
+
+/// Makes text from the network safe to show: no control characters, no markup, bounded length.
+enum Printable {
+    static func clip(_ text: String, maxCharacters: Int) -> String {
+        var cleaned = String(text.unicodeScalars.map { scalar -> Character in
+            scalar.properties.generalCategory == .control ? " " : Character(scalar)
+        })
+        cleaned = cleaned.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        guard cleaned.count > maxCharacters else { return cleaned }
+        return String(cleaned.prefix(maxCharacters)) + "..."
+    }
+
+    /// The text of an HTML page without its tags.
+    static func textOfMarkup(_ text: String) -> String {
+        var out = ""
+        var inTag = false
+        for character in text {
+            if character == "<" { inTag = true; out.append(" ") }
+            else if character == ">" && inTag { inTag = false }
+            else if !inTag { out.append(character) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,238 @@
+import Testing
+@testable import DCSCore
+
+struct EndpointTests {
+    @Test func parses_scheme_host_and_port() throws {
+        let endpoint = try Endpoint(parsing: "HTTPS://DCS.cn-north-4.myhuaweicloud.com/", argument: "url")
+        #expect(endpoint.scheme == .https)
+        #expect(endpoint.host == "dcs.cn-north-4.myhuaweicloud.com")
+        #expect(endpoint.port == nil)
+        #expect(endpoint.baseURL == "https://dcs.cn-north-4.myhuaweicloud.com")
+    }
+
+    @Test func host_header_carries_only_a_non_default_port() throws {
+        #expect(try Endpoint(parsing: "https://h:443", argument: "url").hostHeader == "h")
+        #expect(try Endpoint(parsing: "https://h:8443", argument: "url").hostHeader == "h:8443")
+        #expect(try Endpoint(parsing: "http://127.0.0.1:80", argument: "url").hostHeader == "127.0.0.1")
+        #expect(try Endpoint(parsing: "http://[::1]:9000", argument: "url").hostHeader == "[::1]:9000")
+    }
+
+    @Test func loopback_hosts() throws {
+        for url in ["http://127.0.0.1:1", "http://127.9.8.7", "http://localhost:8", "http://[::1]:2"] {
+            #expect(try Endpoint(parsing: url, argument: "url").isLoopback, "\(url)")
+        }
+        for url in ["http://128.0.0.1", "http://localhost.example.com", "http://127.0.0.1.nip.io", "http://[::2]"] {
+            #expect(try !Endpoint(parsing: url, argument: "url").isLoopback, "\(url)")
+        }
+    }
+
+    @Test func refuses_anything_but_scheme_host_port() {
+        for url in ["", "dcs.example.com", "ftp://h", "https://", "https://h/path", "https://h?q", "https://h#f",
+                    "https://u:p@h", "https://h:0", "https://h:65536", "https://h:x", "https://h h",
+                    "https://[::1", "https://::1", "https://h\u{0}x", "https://-h"] {
+            #expect(throws: ArgumentError.self, "\(url)") { try Endpoint(parsing: url, argument: "url") }
+        }
+    }
+
+    @Test func region_gives_huawei_endpoint() {
+        #expect(Endpoint(region: "ap-southeast-1").baseURL == "https://dcs.ap-southeast-1.myhuaweicloud.com")
+    }
+}
+
+struct InstanceIDTests {
+    @Test func accepts_unicode_and_punctuation() throws {
+        let ids = try InstanceIDs.validate([Array("a\"b\\c".utf8), Array("café-日本".utf8)])
+        #expect(ids == ["a\"b\\c", "café-日本"])
+    }
+
+    @Test func messages_name_the_index() {
+        func message(_ raw: [[UInt8]]) -> String {
+            do { _ = try InstanceIDs.validate(raw); return "" } catch { return error.message }
+        }
+        #expect(message([]) .contains("count is 0"))
+        #expect(message([Array("a".utf8), []]) == "instance_ids[1] is empty")
+        #expect(message([Array(repeating: 0x61, count: 129)]) == "instance_ids[0] is longer than 128 bytes")
+        #expect(message([[0x61, 0xff]]) == "instance_ids[0] is not valid UTF-8")
+        #expect(message([Array("a\u{7f}".utf8)]) == "instance_ids[0] holds a control character (U+007F)")
+        #expect(message([Array("a\u{85}".utf8)]) == "instance_ids[0] holds a control character (U+0085)")
+        #expect(message([Array("x".utf8), Array("y".utf8), Array("x".utf8)]) == "instance_ids[2] repeats instance_ids[0]: each instance may appear once")
+    }
+
+    @Test func count_is_checked_before_reading() {
+        #expect(throws: ArgumentError.self) { try InstanceIDs.checkCount(0) }
+        #expect(throws: ArgumentError.self) { try InstanceIDs.checkCount(UInt.max) }
+        #expect(throws: ArgumentError.self) { try InstanceIDs.checkCount(10_001) }
+        #expect(throws: Never.self) { try InstanceIDs.checkCount(10_000) }
+    }
+
+    @Test func chunks_of_fifty_cover_every_index_once() {
+        #expect(ChunkPlan.ranges(count: 120) == [0..<50, 50..<100, 100..<120])
+        #expect(ChunkPlan.ranges(count: 50) == [0..<50])
+        #expect(ChunkPlan.ranges(count: 1) == [0..<1])
+        #expect(ChunkPlan.ranges(count: 1000).count == 20)
+    }
+}
+
+struct AnswerTests {
+    let ids: ArraySlice<String> = ["a", "b", "c"]
+
+    func answer(_ status: Int, _ body: String, requestID: String = "rid", contentType: String = "application/json") -> AttemptResult {
+        .answered(HTTPAnswer(status: status, body: Array(body.utf8), requestID: requestID,
+                             contentType: contentType, retryAfterSeconds: nil))
+    }
+
+    @Test func results_are_matched_by_id_not_position() {
+        let verdict = ChunkVerdict(ids: ids, attempt: answer(200, #"{"results":[{"instance":"c","result":"failed"},{"instance":"a","result":"success"},{"instance":"b","result":"success"}]}"#), retries: 0)
+        #expect(verdict.outcomes == [.success, .success, .failed])
+        #expect(verdict.status == .partial)
+        #expect(verdict.failure?.requestID == "rid")
+    }
+
+    @Test func all_success_is_ok_without_failure() {
+        let verdict = ChunkVerdict(ids: ["a"], attempt: answer(200, #"{"results":[{"instance":"a","result":"success"}]}"#), retries: 0)
+        #expect(verdict.status == .ok)
+        #expect(verdict.failure == nil)
+    }
+
+    @Test func a_missing_or_strange_result_is_unknown_and_a_protocol_error() {
+        let verdict = ChunkVerdict(ids: ids, attempt: answer(200, #"{"results":[{"instance":"a","result":"success"},{"instance":"b","result":"maybe"}]}"#), retries: 0)
+        #expect(verdict.outcomes == [.success, .unknown, .unknown])
+        #expect(verdict.status == .protocolError)
+    }
+
+    @Test func wrong_types_or_garbage_are_unknown() {
+        for body in [#"{"results":[{"instance":12,"result":true}]}"#, "not json", "", #"{"results":null}"#, "[]"] {
+            let verdict = ChunkVerdict(ids: ids, attempt: answer(200, body), retries: 0)
+            #expect(verdict.outcomes == [.unknown, .unknown, .unknown], "\(body)")
+            #expect(verdict.status == .protocolError)
+        }
+    }
+
+    @Test func refusals_fail_server_errors_are_unknown() {
+        let refused = ChunkVerdict(ids: ids, attempt: answer(400, #"{"error_code":"DCS.4065","error_msg":"instances empty","error_ext_msg":null}"#), retries: 0)
+        #expect(refused.outcomes == [.failed, .failed, .failed])
+        #expect(refused.status == .api)
+        #expect(refused.failure?.code == "DCS.4065")
+        #expect(refused.failure?.httpStatus == 400)
+        #expect(refused.failure?.message.contains("instances empty") == true)
+
+        let broken = ChunkVerdict(ids: ids, attempt: answer(500, #"{"error_code":"DCS.5000","error_msg":"internal"}"#), retries: 0)
+        #expect(broken.outcomes == [.unknown, .unknown, .unknown])
+        #expect(broken.status == .api)
+        #expect(broken.failure?.message.contains("may have been applied") == true)
+    }
+
+    @Test func an_html_page_still_gives_a_readable_message() {
+        let verdict = ChunkVerdict(ids: ids, attempt: answer(502, "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad\nGateway</h1></body></html>", requestID: "", contentType: "text/html"), retries: 0)
+        #expect(verdict.status == .api)
+        #expect(verdict.failure?.code == "")
+        let message = verdict.failure?.message ?? ""
+        #expect(message.contains("502 Bad Gateway"))
+        #expect(!message.contains("<"))
+        #expect(!message.contains("\n"))
+    }
+
+    @Test func nested_gateway_error_shape() {
+        let details = AnswerDecoder.errorDetails(body: Array(#"{"error":{"code":"APIGW.0301","message":"bad sig"},"request_id":"r1"}"#.utf8), contentType: "")
+        #expect(details == .init(code: "APIGW.0301", message: "bad sig", requestID: "r1"))
+    }
+
+    @Test func transport_failures_keep_not_sent_apart_from_unknown() {
+        let refused = ChunkVerdict(ids: ids, attempt: .failed(.init(kind: .neverConnected, mayHaveReached: false, detail: "x")), retries: 2)
+        #expect(refused.outcomes == [.notSent, .notSent, .notSent])
+        #expect(refused.status == .transport)
+        #expect(refused.failure?.message.contains("after 2 retries") == true)
+        let timedOut = ChunkVerdict(ids: ids, attempt: .failed(.init(kind: .timeout, mayHaveReached: true, detail: "x")), retries: 0)
+        #expect(timedOut.outcomes == [.unknown, .unknown, .unknown])
+        #expect(timedOut.status == .timeout)
+        let huge = ChunkVerdict(ids: ids, attempt: .failed(.init(kind: .answerTooLarge, mayHaveReached: true, detail: "x")), retries: 0)
+        #expect(huge.status == .protocolError)
+    }
+}
+
+struct RetryPolicyTests {
+    let policy = RetryPolicy(maxRetries: 2)
+
+    func answer(_ status: Int, retryAfter: Int? = nil) -> AttemptResult {
+        .answered(HTTPAnswer(status: status, body: [], requestID: "", contentType: "", retryAfterSeconds: retryAfter))
+    }
+
+    @Test func only_what_certainly_was_not_applied_is_retried() {
+        #expect(policy.verdict(for: .failed(.init(kind: .neverConnected, mayHaveReached: false, detail: "")), retries: 0) != .final)
+        for kind: TransportFailure.Kind in [.timeout, .connectionLost, .tls, .answerTooLarge, .malformedAnswer, .other] {
+            #expect(policy.verdict(for: .failed(.init(kind: kind, mayHaveReached: true, detail: "")), retries: 0) == .final)
+        }
+        for status in [200, 400, 401, 404, 500, 502, 504] {
+            #expect(policy.verdict(for: answer(status), retries: 0) == .final, "\(status)")
+        }
+        #expect(policy.verdict(for: answer(503), retries: 0) != .final)
+        #expect(policy.verdict(for: answer(429), retries: 1) != .final)
+        #expect(policy.verdict(for: answer(429), retries: 2) == .final)
+        #expect(RetryPolicy(maxRetries: 0).verdict(for: answer(503), retries: 0) == .final)
+    }
+
+    @Test func retry_after_is_honoured_up_to_a_minute() {
+        #expect(policy.verdict(for: answer(503, retryAfter: 3), retries: 0) == .retry(afterMs: 3000))
+        #expect(policy.verdict(for: answer(503, retryAfter: 61), retries: 0) == .final)
+    }
+
+    @Test func backoff_grows_with_jitter_and_stays_bounded() {
+        for retries in 0..<20 {
+            let delay = policy.backoffMs(retries: retries)
+            let window = min(5_000, 200 << retries)
+            #expect(delay >= window / 2 && delay <= window)
+        }
+    }
+}
+
+struct SecretTests {
+    @Test func redactor_hides_secrets_and_signature_like_hex() {
+        let redactor = SecretRedactor(secrets: ["kD9sSECRET", "tok/en"])
+        let signature = String(repeating: "ab", count: 32)
+        let text = redactor.redact("sk=kD9sSECRET token=tok/en sig=\(signature) id=0123456789abcdef0123456789abcdef")
+        #expect(!text.contains("kD9sSECRET"))
+        #expect(!text.contains("tok/en"))
+        #expect(!text.contains(signature))
+        #expect(text.contains("0123456789abcdef0123456789abcdef"))  // a 32-hex request id stays
+    }
+
+    @Test func credentials_never_describe_their_secrets() throws {
+        let credentials = try Credentials.validatedAccessKey(ak: "AK1", sk: "SECRETSK", securityToken: "TOKEN")
+        #expect(!"\(credentials)".contains("SECRETSK"))
+        #expect(!"\(credentials)".contains("TOKEN"))
+        #expect(!"\(Credentials.iamToken("IAMTOKEN"))".contains("IAMTOKEN"))
+    }
+
+    @Test func sdk_date_format() {
+        #expect(SigningClock.sdkDate(epochSeconds: 1_795_939_200) == "20261129T080000Z")
+        #expect(SigningClock.sdkDate(epochSeconds: 0) == "19700101T000000Z")
+    }
+}
+
+struct SettingsTests {
+    @Test func environment_applies_and_names_bad_variables() throws {
+        var settings = ClientSettings()
+        try settings.applyEnvironment { ["HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "SK",
+                                         "HUAWEICLOUD_SDK_PROJECT_ID": "p1", "DCS_REGION": "cn-north-4"][$0] }
+        let configuration = try settings.resolved()
+        #expect(configuration.endpoint.baseURL == "https://dcs.cn-north-4.myhuaweicloud.com")
+        #expect(configuration.projectID == "p1")
+
+        var bad = ClientSettings()
+        #expect(throws: ConfigurationError("DCS_ENDPOINT: url must start with https:// (or http:// for a loopback emulator)")) {
+            try bad.applyEnvironment { ["DCS_ENDPOINT": "dcs.example.com"][$0] }
+        }
+        #expect(throws: ConfigurationError.self) {
+            try bad.applyEnvironment { ["HUAWEICLOUD_SDK_SECURITY_TOKEN": "t"][$0] }
+        }
+    }
+
+    @Test func explicit_endpoint_wins_over_region() throws {
+        var settings = ClientSettings()
+        try settings.setRegion("cn-north-4")
+        try settings.setEndpoint("http://127.0.0.1:9")
+        try settings.setProjectID("p")
+        settings.setCredentials(.iamToken("t"))
+        #expect(try settings.resolved().endpoint.baseURL == "http://127.0.0.1:9")
+    }
+}
