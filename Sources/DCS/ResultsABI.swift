@@ -1,0 +1,49 @@
+import DCSCore
+
+/// The object behind `dcs_results *`: one entry per id of the call, and a cursor.
+final class ResultsBox {
+    let instanceIDs: [OwnedCString]
+    let outcomes: [InstanceOutcome]
+    var cursor = 0
+
+    init?(_ report: CallReport) {
+        var copies: [OwnedCString] = []
+        copies.reserveCapacity(report.instanceIDs.count)
+        for id in report.instanceIDs {
+            guard let copy = OwnedCString(id) else { return nil }
+            copies.append(copy)
+        }
+        instanceIDs = copies
+        outcomes = report.outcomes
+    }
+}
+
+@_cdecl("dcs_results_count")
+public func dcs_results_count(_ results: OpaquePointer?) -> UInt {
+    guard let results else { return 0 }
+    return UInt(Unmanaged<ResultsBox>.borrow(results).outcomes.count)
+}
+
+@_cdecl("dcs_results_next")
+public func dcs_results_next(_ results: OpaquePointer?, _ instanceID: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                             _ outcome: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guard let results else { return 0 }
+    let box = Unmanaged<ResultsBox>.borrow(results)
+    guard box.cursor < box.outcomes.count else { return 0 }
+    instanceID?.pointee = box.instanceIDs[box.cursor].borrowed
+    outcome?.pointee = box.outcomes[box.cursor].rawValue
+    box.cursor += 1
+    return 1
+}
+
+@_cdecl("dcs_results_rewind")
+public func dcs_results_rewind(_ results: OpaquePointer?) {
+    guard let results else { return }
+    Unmanaged<ResultsBox>.borrow(results).cursor = 0
+}
+
+@_cdecl("dcs_results_free")
+public func dcs_results_free(_ results: OpaquePointer?) {
+    guard let results else { return }
+    Unmanaged<ResultsBox>.release(results)
+}

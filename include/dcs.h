@@ -1,0 +1,300 @@
+/*
+ * libdcs: restart, soft-restart and flush Huawei Cloud DCS (managed Redis)
+ * instances through PUT /v2/{project_id}/instances/status, with every
+ * per-instance outcome reported and no request ever sent twice by accident.
+ *
+ * This header is the authoritative description of the library.
+ *
+ * Conventions, for every function below:
+ *   - Functions that can fail return a dcs_status. Negative values are
+ *     errors, DCS_OK (0) and DCS_EPARTIAL (1) mean the service answered.
+ *   - Out-parameters come last and are named `out` or `err`. `err` may be
+ *     NULL when the caller wants no details; otherwise *err is set to NULL
+ *     on DCS_OK and to a new dcs_error (freed with dcs_error_free) for every
+ *     other status.
+ *   - Every object handed out is freed with its own _free function;
+ *     _free(NULL) is a harmless no-op.
+ *   - Strings passed in are copied: the caller may free them as soon as the
+ *     call returns. Strings returned by accessors belong to the object they
+ *     came from and live as long as it does.
+ *   - No state is kept in thread-local storage: everything about a failed
+ *     call is in the dcs_error of that call, so calls may move between
+ *     threads (Go's goroutines do).
+ *   - No input makes the library crash the host process: bad arguments get
+ *     DCS_EINVAL with a message that names the argument, and nothing is sent.
+ *   - Secrets (SK, security token, IAM token, signatures) never appear in any
+ *     message the library produces.
+ */
+#ifndef DCS_H
+#define DCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DCS_VERSION_MAJOR 0
+#define DCS_VERSION_MINOR 1
+#define DCS_VERSION_PATCH 0
+
+/* The largest number of instance ids one call accepts. The library splits
+ * them into requests of at most DCS_MAX_IDS_PER_REQUEST (the service's own
+ * limit). */
+#define DCS_MAX_IDS_PER_CALL    10000
+#define DCS_MAX_IDS_PER_REQUEST 50
+
+/* The longest instance id accepted, in bytes, without the terminating NUL. */
+#define DCS_MAX_ID_BYTES 128
+
+/* ------------------------------------------------------------------------
+ * Version and status codes
+ * ------------------------------------------------------------------------ */
+
+/* The library's version, "MAJOR.MINOR.PATCH", matching the DCS_VERSION_*
+ * macros of the header it was built with. A static string: never freed. */
+const char *dcs_version(void);
+
+/* The status of a call. Values are fixed; new ones are only ever appended. */
+typedef enum dcs_status {
+    DCS_OK         =  0,  /* every instance reported success */
+    DCS_EPARTIAL   =  1,  /* the service answered, but not every instance succeeded: read the results */
+    DCS_EINVAL     = -1,  /* bad argument: rejected before anything was sent */
+    DCS_ECONFIG    = -2,  /* configuration missing or invalid */
+    DCS_ETRANSPORT = -3,  /* network, DNS or TLS failure */
+    DCS_ETIMEOUT   = -4,  /* no complete answer in time */
+    DCS_EAPI       = -5,  /* the service answered with an error status */
+    DCS_EPROTOCOL  = -6,  /* the answer could not be understood */
+    DCS_ENOMEM     = -7   /* out of memory */
+} dcs_status;
+
+/* The name of a status, "DCS_EAPI" for DCS_EAPI; "DCS_UNKNOWN_STATUS" for a
+ * value this version does not know. A static string: never NULL, never freed. */
+const char *dcs_status_name(dcs_status s);
+
+/* What happened to one instance. Values are fixed; new ones are only ever
+ * appended. */
+typedef enum dcs_outcome {
+    DCS_OUTCOME_SUCCESS  = 0,  /* the service reported "success" */
+    DCS_OUTCOME_FAILED   = 1,  /* the service reported "failed", or refused the request (4xx): not applied */
+    DCS_OUTCOME_NOT_SENT = 2,  /* no request for it reached the service: certainly not applied */
+    DCS_OUTCOME_UNKNOWN  = 3   /* sent, but no answer says what happened (timeout, reset, 5xx,
+                                  unreadable answer): it may have been applied */
+} dcs_outcome;
+
+/* The name of an outcome as the examples print it: "success", "failed",
+ * "not_sent", "unknown"; "invalid" for a value this version does not know.
+ * A static string: never NULL, never freed. */
+const char *dcs_outcome_name(dcs_outcome o);
+
+/* ------------------------------------------------------------------------
+ * Objects
+ * ------------------------------------------------------------------------ */
+
+typedef struct dcs_config  dcs_config;   /* builder of a client's settings; one thread at a time */
+typedef struct dcs_client  dcs_client;   /* thread-safe: share one across threads */
+typedef struct dcs_results dcs_results;  /* the outcomes of one call, owned by the caller */
+typedef struct dcs_error   dcs_error;    /* the details of a failed call, owned by the caller */
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ *
+ * A dcs_config collects settings; dcs_client_new checks that they make a
+ * whole (an endpoint, a project id, and AK/SK or an IAM token) and copies
+ * them, so the config can be freed or changed afterwards without touching
+ * the client. Setters check their argument's form and return DCS_EINVAL
+ * (naming the argument) when it is wrong, leaving the config unchanged;
+ * checks that need several settings happen in dcs_client_new (DCS_ECONFIG).
+ * A NULL cfg gives DCS_EINVAL. Setters have no dcs_error out-parameter: the
+ * message of a failed one is read with dcs_config_error.
+ * ------------------------------------------------------------------------ */
+
+/* A new config with the defaults: no endpoint, no credentials, 10 s to
+ * connect, 30 s per request, 2 retries, TLS verified against the system's CA
+ * store. NULL only when out of memory. Free it with dcs_config_free. */
+dcs_config *dcs_config_new(void);
+
+/* Frees a config. NULL is a no-op. Clients made from it are not affected. */
+void dcs_config_free(dcs_config *cfg);
+
+/* The service's base URL: "https://dcs.cn-north-4.myhuaweicloud.com", an
+ * optional port, an optional trailing "/", nothing else (no path, query or
+ * user info). Takes precedence over dcs_config_set_region. "http://" is
+ * accepted here, but dcs_client_new refuses it (DCS_ECONFIG) unless the host
+ * is a loopback address (127.0.0.0/8, ::1, localhost: the emulator) or
+ * dcs_config_set_insecure was called. */
+dcs_status dcs_config_set_endpoint(dcs_config *cfg, const char *url);
+
+/* A region id such as "cn-north-4"; the endpoint becomes
+ * "https://dcs.{region}.myhuaweicloud.com" unless one was set explicitly.
+ * Lower-case letters, digits and '-' only. */
+dcs_status dcs_config_set_region(dcs_config *cfg, const char *region);
+
+/* The project id of the region (32 hex characters in practice); letters,
+ * digits, '-', '_' and '.', at most 64. */
+dcs_status dcs_config_set_project_id(dcs_config *cfg, const char *project_id);
+
+/* AK/SK credentials; requests are signed with SDK-HMAC-SHA256.
+ * security_token is NULL unless the credentials are temporary ones, in which
+ * case it is sent, signed, as X-Security-Token. Replaces an IAM token set
+ * before. None of these values ever appears in a message. */
+dcs_status dcs_config_set_credentials(dcs_config *cfg, const char *ak, const char *sk,
+                                      const char *security_token);
+
+/* An IAM token, sent as X-Auth-Token instead of signing with AK/SK.
+ * Replaces AK/SK credentials set before. */
+dcs_status dcs_config_set_auth_token(dcs_config *cfg, const char *iam_token);
+
+/* Time allowed to open a connection, and for a whole request (connect, send,
+ * answer) in milliseconds. Both must be at least 1 and connect_ms at most
+ * total_ms. Defaults: 10000 and 30000. Retries, when they happen, each get
+ * this time again. */
+dcs_status dcs_config_set_timeouts(dcs_config *cfg, uint32_t connect_ms, uint32_t total_ms);
+
+/* How many times a request is tried again when it certainly was not applied:
+ * the connection never opened, or the gateway answered 429 or 503 (its
+ * Retry-After is honoured). Exponential backoff with jitter in between.
+ * At most 10; default 2; 0 turns retries off. A request that may have
+ * reached the service (timeout or reset after sending, other 5xx) is never
+ * sent again. */
+dcs_status dcs_config_set_max_retries(dcs_config *cfg, uint32_t retries);
+
+/* A PEM file of CA certificates to verify the service's certificate with,
+ * instead of the system's store. NULL goes back to the system's store.
+ * dcs_client_new checks that the file can be read (DCS_ECONFIG). */
+dcs_status dcs_config_set_ca_file(dcs_config *cfg, const char *pem_path);
+
+/* Non-zero turns TLS certificate and host name verification off and allows
+ * http:// to any host. For tests only: an attacker on the path can then read
+ * and change requests. Off by default. */
+dcs_status dcs_config_set_insecure(dcs_config *cfg, int skip_tls_verify);
+
+/* The message of the last call on cfg that did not return DCS_OK (a setter
+ * or dcs_config_from_env), naming the argument or variable; "" when the last
+ * call succeeded, and for a NULL cfg. Lives until the next call on cfg. */
+const char *dcs_config_error(const dcs_config *cfg);
+
+/* Reads the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (both or
+ * neither), HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID,
+ * DCS_ENDPOINT and DCS_REGION. A variable that is unset or empty leaves its
+ * setting alone; one that is set applies as its setter would. Returns
+ * DCS_ECONFIG, naming the variable, when a value is malformed or only one of
+ * AK and SK is set; settings read before the bad one stay applied. */
+dcs_status dcs_config_from_env(dcs_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Client
+ * ------------------------------------------------------------------------ */
+
+/* Makes a client from a complete config. On success *out is a new client
+ * (free it with dcs_client_free) and DCS_OK is returned; otherwise *out is
+ * NULL and the status is DCS_EINVAL (cfg or out is NULL) or DCS_ECONFIG (a
+ * setting is missing or the settings do not fit together; the message says
+ * which). Nothing is sent over the network here.
+ *
+ * A client is thread-safe: any number of threads may make calls on it at
+ * once; each call runs on its own connection, and connections are kept open
+ * and reused between calls. */
+dcs_status dcs_client_new(const dcs_config *cfg, dcs_client **out, dcs_error **err);
+
+/* Frees a client and closes its connections. NULL is a no-op. No call on it
+ * may be running or start afterwards. Results and errors it handed out stay
+ * valid. */
+void dcs_client_free(dcs_client *client);
+
+/* ------------------------------------------------------------------------
+ * Operations
+ *
+ * dcs_restart (force restart of the instance), dcs_soft_restart (restart of
+ * the Redis process only) and dcs_flush (delete all data: cannot be undone;
+ * Redis 4.0 and later) act on `count` instance ids.
+ *
+ * Arguments: client, instance_ids and out must not be NULL; count must be
+ * 1 to DCS_MAX_IDS_PER_CALL; each id must be non-empty, at most
+ * DCS_MAX_ID_BYTES bytes, valid UTF-8 without control characters, and appear
+ * once. Anything else returns DCS_EINVAL naming the argument
+ * ("instance_ids[3] ..."), with *out NULL and nothing sent.
+ *
+ * Batching: ids are sent in requests of at most DCS_MAX_IDS_PER_REQUEST, in
+ * order. When one request fails (a negative status), later requests are not
+ * sent: their ids are DCS_OUTCOME_NOT_SENT, the failed request's ids get the
+ * outcome its failure implies, earlier requests' ids keep theirs, and the
+ * call's status is that failure's.
+ *
+ * Results: whenever the call got as far as sending, *out is set to a new
+ * dcs_results with exactly one entry per input id, in input order, also
+ * when the status is an error; free it with dcs_results_free.
+ *
+ * Status: DCS_OK when every instance reported success; DCS_EPARTIAL when
+ * every request was answered but some instances failed (*err then holds a
+ * summary and the request id of the first such answer); a negative status
+ * for the first failed request (see dcs_status).
+ *
+ * Never twice: a request that may have reached the service (a timeout or a
+ * connection reset after sending, a 5xx answer, an unreadable answer) is not
+ * sent again, neither by the library nor by libcurl; its instances get
+ * DCS_OUTCOME_UNKNOWN. Only requests that certainly were not applied are
+ * retried (see dcs_config_set_max_retries).
+ * ------------------------------------------------------------------------ */
+
+dcs_status dcs_restart(dcs_client *client, const char *const *instance_ids, size_t count,
+                       dcs_results **out, dcs_error **err);
+
+dcs_status dcs_soft_restart(dcs_client *client, const char *const *instance_ids, size_t count,
+                            dcs_results **out, dcs_error **err);
+
+dcs_status dcs_flush(dcs_client *client, const char *const *instance_ids, size_t count,
+                     dcs_results **out, dcs_error **err);
+
+/* ------------------------------------------------------------------------
+ * Results
+ * ------------------------------------------------------------------------ */
+
+/* The number of entries: the number of ids of the call. 0 for NULL. */
+size_t dcs_results_count(const dcs_results *results);
+
+/* Steps to the next entry: returns 1 and sets *instance_id and *outcome (each
+ * may be NULL when not wanted), or returns 0 at the end (and for NULL
+ * results). The id string lives as long as results. Entries come in the
+ * order of the ids passed to the call. */
+int dcs_results_next(dcs_results *results, const char **instance_id, dcs_outcome *outcome);
+
+/* Starts the stepping over from the first entry. NULL is a no-op. */
+void dcs_results_rewind(dcs_results *results);
+
+/* Frees results and their strings. NULL is a no-op. */
+void dcs_results_free(dcs_results *results);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ *
+ * For a NULL err the accessors answer as for "no error": DCS_OK, 0, "",
+ * "no error", "".
+ * ------------------------------------------------------------------------ */
+
+/* The status of the failed call (never DCS_OK for an error handed out). */
+dcs_status dcs_error_status(const dcs_error *err);
+
+/* The HTTP status of the service's answer; 0 when there was no HTTP answer. */
+int dcs_error_http_status(const dcs_error *err);
+
+/* The service's error code ("DCS.4065", "APIGW.0301"); "" when none. */
+const char *dcs_error_code(const dcs_error *err);
+
+/* What went wrong, in English, naming the argument, setting or answer
+ * concerned. Never NULL or empty; never holds a secret. */
+const char *dcs_error_message(const dcs_error *err);
+
+/* The X-Request-Id of the answer, the id that Huawei's support asks for;
+ * "" when there was no answer. */
+const char *dcs_error_request_id(const dcs_error *err);
+
+/* Frees an error and its strings. NULL is a no-op. */
+void dcs_error_free(dcs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCS_H */
