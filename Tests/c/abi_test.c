@@ -1,0 +1,705 @@
+/*
+ * Tests of libdcs through its C ABI: compiled against include/dcs.h, linked
+ * with the built libdcs.so, run against dcs-emulator on loopback.
+ *
+ *   abi_test CASE     runs one case; exit 0 when every check held.
+ *
+ * The client is configured with dcs_config_from_env (DCS_ENDPOINT,
+ * HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID), which the pytest driver sets. What
+ * only the server can see (how many requests, connections, bodies) is
+ * checked by the driver, Tests/c/test_abi.py, after the case ran.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcs.h"
+
+static int failures;
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                          \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_STATUS(got, want)                                                  \
+    do {                                                                         \
+        dcs_status got_ = (got), want_ = (want);                                 \
+        if (got_ != want_) {                                                     \
+            fprintf(stderr, "%s:%d: status %s, expected %s\n", __FILE__, __LINE__, \
+                    dcs_status_name(got_), dcs_status_name(want_));              \
+            failures++;                                                          \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_CONTAINS(text, part)                                               \
+    do {                                                                         \
+        const char *text_ = (text);                                              \
+        if (text_ == NULL || strstr(text_, (part)) == NULL) {                    \
+            fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, \
+                    __LINE__, text_ ? text_ : "(null)", (part));                 \
+            failures++;                                                          \
+        }                                                                        \
+    } while (0)
+
+/* Instances of the emulator's default fleet. */
+#define RUNNING_6 "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"
+#define RUNNING_5 "5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c"
+#define RUNNING_4 "9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a"
+#define RUNNING_3 "c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f"
+#define FROZEN    "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
+
+static const char *env(const char *name) {
+    const char *value = getenv(name);
+    return value ? value : "";
+}
+
+static dcs_config *config_from_env(void) {
+    dcs_config *cfg = dcs_config_new();
+    CHECK(cfg != NULL);
+    CHECK_STATUS(dcs_config_from_env(cfg), DCS_OK);
+    return cfg;
+}
+
+static dcs_client *client_from(dcs_config *cfg) {
+    dcs_client *client = NULL;
+    dcs_error *err = NULL;
+    dcs_status status = dcs_client_new(cfg, &client, &err);
+    if (status != DCS_OK) fprintf(stderr, "dcs_client_new: %s\n", dcs_error_message(err));
+    CHECK_STATUS(status, DCS_OK);
+    CHECK(err == NULL);
+    dcs_error_free(err);
+    dcs_config_free(cfg);
+    return client;
+}
+
+static dcs_client *client_from_env(void) {
+    return client_from(config_from_env());
+}
+
+/* Checks that results hold exactly `count` entries with these ids and outcomes, in order. */
+static void check_results(dcs_results *results, const char *const *ids, const dcs_outcome *outcomes, size_t count) {
+    CHECK(results != NULL);
+    CHECK(dcs_results_count(results) == count);
+    const char *id;
+    dcs_outcome outcome;
+    for (size_t i = 0; i < count; i++) {
+        if (!dcs_results_next(results, &id, &outcome)) {
+            fprintf(stderr, "results end after %zu of %zu entries\n", i, count);
+            failures++;
+            return;
+        }
+        if (strcmp(id, ids[i]) != 0 || outcome != outcomes[i]) {
+            fprintf(stderr, "entry %zu: %s %s, expected %s %s\n", i, id, dcs_outcome_name(outcome),
+                    ids[i], dcs_outcome_name(outcomes[i]));
+            failures++;
+        }
+    }
+    CHECK(dcs_results_next(results, &id, &outcome) == 0);
+}
+
+static void check_all(dcs_results *results, const char *const *ids, size_t count, dcs_outcome outcome) {
+    dcs_outcome *outcomes = calloc(count, sizeof *outcomes);
+    for (size_t i = 0; i < count; i++) outcomes[i] = outcome;
+    check_results(results, ids, outcomes, count);
+    free(outcomes);
+}
+
+/* --- cases --------------------------------------------------------------- */
+
+static void test_version_and_names(void) {
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", DCS_VERSION_MAJOR, DCS_VERSION_MINOR, DCS_VERSION_PATCH);
+    CHECK(strcmp(dcs_version(), expected) == 0);
+    const struct { dcs_status status; const char *name; } names[] = {
+        {DCS_OK, "DCS_OK"}, {DCS_EPARTIAL, "DCS_EPARTIAL"}, {DCS_EINVAL, "DCS_EINVAL"},
+        {DCS_ECONFIG, "DCS_ECONFIG"}, {DCS_ETRANSPORT, "DCS_ETRANSPORT"}, {DCS_ETIMEOUT, "DCS_ETIMEOUT"},
+        {DCS_EAPI, "DCS_EAPI"}, {DCS_EPROTOCOL, "DCS_EPROTOCOL"}, {DCS_ENOMEM, "DCS_ENOMEM"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        CHECK(strcmp(dcs_status_name(names[i].status), names[i].name) == 0);
+    CHECK(strcmp(dcs_status_name((dcs_status)42), "DCS_UNKNOWN_STATUS") == 0);
+    CHECK(strcmp(dcs_outcome_name(DCS_OUTCOME_SUCCESS), "success") == 0);
+    CHECK(strcmp(dcs_outcome_name(DCS_OUTCOME_FAILED), "failed") == 0);
+    CHECK(strcmp(dcs_outcome_name(DCS_OUTCOME_NOT_SENT), "not_sent") == 0);
+    CHECK(strcmp(dcs_outcome_name(DCS_OUTCOME_UNKNOWN), "unknown") == 0);
+    CHECK(strcmp(dcs_outcome_name((dcs_outcome)-1), "invalid") == 0);
+}
+
+static void test_success(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6, RUNNING_5, RUNNING_4};
+    dcs_results *results = NULL;
+    dcs_error *err = (dcs_error *)&results; /* must be overwritten with NULL */
+    CHECK_STATUS(dcs_restart(client, ids, 3, &results, &err), DCS_OK);
+    CHECK(err == NULL);
+    check_all(results, ids, 3, DCS_OUTCOME_SUCCESS);
+    dcs_results_rewind(results);
+    const char *id = NULL;
+    CHECK(dcs_results_next(results, &id, NULL) == 1 && strcmp(id, RUNNING_6) == 0);
+    dcs_results_free(results);
+    dcs_client_free(client);
+}
+
+static void test_soft_restart_and_flush(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6, RUNNING_5};
+    dcs_results *results = NULL;
+    CHECK_STATUS(dcs_soft_restart(client, ids, 2, &results, NULL), DCS_OK);
+    check_all(results, ids, 2, DCS_OUTCOME_SUCCESS);
+    dcs_results_free(results);
+    const char *flushed[] = {RUNNING_4};
+    CHECK_STATUS(dcs_flush(client, flushed, 1, &results, NULL), DCS_OK);
+    check_all(results, flushed, 1, DCS_OUTCOME_SUCCESS);
+    dcs_results_free(results);
+    dcs_client_free(client);
+}
+
+static void test_partial(void) {
+    dcs_client *client = client_from_env();
+    /* Redis 3.0 cannot be flushed, a frozen instance cannot be acted on, an unknown one does not exist. */
+    const char *ids[] = {RUNNING_6, RUNNING_3, FROZEN, "no-such-instance"};
+    const dcs_outcome want[] = {DCS_OUTCOME_SUCCESS, DCS_OUTCOME_FAILED, DCS_OUTCOME_FAILED, DCS_OUTCOME_FAILED};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_flush(client, ids, 4, &results, &err), DCS_EPARTIAL);
+    check_results(results, ids, want, 4);
+    CHECK(err != NULL);
+    CHECK_STATUS(dcs_error_status(err), DCS_EPARTIAL);
+    CHECK(dcs_error_http_status(err) == 200);
+    CHECK(strlen(dcs_error_request_id(err)) > 0);
+    CHECK_CONTAINS(dcs_error_message(err), "3 of 4");
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_wrong_sk(void) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_credentials(cfg, env("HUAWEICLOUD_SDK_AK"), "not-the-secret-key", NULL), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6, RUNNING_5};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), DCS_EAPI);
+    check_all(results, ids, 2, DCS_OUTCOME_FAILED);
+    CHECK_STATUS(dcs_error_status(err), DCS_EAPI);
+    CHECK(dcs_error_http_status(err) == 401);
+    CHECK(strcmp(dcs_error_code(err), "APIGW.0301") == 0);
+    CHECK(strlen(dcs_error_request_id(err)) == 32);
+    CHECK_CONTAINS(dcs_error_message(err), "401");
+    CHECK(strstr(dcs_error_message(err), "not-the-secret-key") == NULL);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_iam_token(void) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_auth_token(cfg, env("DCS_TEST_IAM_TOKEN")), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 1, &results, NULL), DCS_OK);
+    check_all(results, ids, 1, DCS_OUTCOME_SUCCESS);
+    dcs_results_free(results);
+    dcs_client_free(client);
+
+    cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_auth_token(cfg, "wrong-token"), DCS_OK);
+    client = client_from(cfg);
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 1, &results, &err), DCS_EAPI);
+    check_all(results, ids, 1, DCS_OUTCOME_FAILED);
+    CHECK(dcs_error_http_status(err) == 401);
+    CHECK(strcmp(dcs_error_code(err), "DCS.1001") == 0);
+    CHECK(strstr(dcs_error_message(err), "wrong-token") == NULL);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_security_token(void) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_credentials(cfg, env("HUAWEICLOUD_SDK_AK"), env("HUAWEICLOUD_SDK_SK"),
+                                            env("DCS_TEST_SECURITY_TOKEN")), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    dcs_status status = dcs_restart(client, ids, 1, &results, &err);
+    if (status != DCS_OK) fprintf(stderr, "restart: %s\n", dcs_error_message(err));
+    CHECK_STATUS(status, DCS_OK);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+/* Every rejected argument: DCS_EINVAL, a message naming it, *out NULL. Nothing reaches the
+ * emulator (the driver checks its counter). */
+static void expect_einval(dcs_status status, dcs_results *results, dcs_error *err, const char *argument) {
+    CHECK_STATUS(status, DCS_EINVAL);
+    CHECK(results == NULL);
+    CHECK_STATUS(dcs_error_status(err), DCS_EINVAL);
+    CHECK(dcs_error_http_status(err) == 0);
+    CHECK_CONTAINS(dcs_error_message(err), argument);
+    dcs_error_free(err);
+}
+
+/* Makes the call first, then checks the `results` and `err` it wrote (C leaves the order in
+ * which a function's arguments are evaluated open). */
+#define EXPECT_EINVAL(call, argument)                      \
+    do {                                                   \
+        dcs_status status_ = (call);                       \
+        expect_einval(status_, results, err, (argument));  \
+    } while (0)
+
+static void test_invalid_arguments_send_nothing(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6, RUNNING_5};
+    dcs_results *results = (dcs_results *)ids; /* must be overwritten with NULL */
+    dcs_error *err = NULL;
+
+    EXPECT_EINVAL(dcs_restart(client, ids, 0, &results, &err), "count");
+    results = (dcs_results *)ids;
+    EXPECT_EINVAL(dcs_restart(client, ids, SIZE_MAX, &results, &err), "count");
+    EXPECT_EINVAL(dcs_restart(client, ids, DCS_MAX_IDS_PER_CALL + 1, &results, &err), "count");
+    EXPECT_EINVAL(dcs_restart(NULL, ids, 2, &results, &err), "client");
+    EXPECT_EINVAL(dcs_restart(client, NULL, 2, &results, &err), "instance_ids");
+    CHECK_STATUS(dcs_restart(client, ids, 2, NULL, &err), DCS_EINVAL);
+    CHECK_CONTAINS(dcs_error_message(err), "out");
+    dcs_error_free(err);
+
+    const char *with_null[] = {RUNNING_6, NULL};
+    EXPECT_EINVAL(dcs_flush(client, with_null, 2, &results, &err), "instance_ids[1]");
+    const char *empty[] = {""};
+    EXPECT_EINVAL(dcs_soft_restart(client, empty, 1, &results, &err), "instance_ids[0] is empty");
+    const char *control[] = {RUNNING_6, "abc\ndef"};
+    EXPECT_EINVAL(dcs_restart(client, control, 2, &results, &err), "instance_ids[1] holds a control character");
+    const char *tab[] = {"abc\tdef"};
+    EXPECT_EINVAL(dcs_restart(client, tab, 1, &results, &err), "control character");
+    const char *bad_utf8[] = {"abc\xff\xfe"};
+    EXPECT_EINVAL(dcs_restart(client, bad_utf8, 1, &results, &err), "instance_ids[0] is not valid UTF-8");
+    char long_id[DCS_MAX_ID_BYTES + 2];
+    memset(long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    const char *too_long[] = {long_id};
+    EXPECT_EINVAL(dcs_restart(client, too_long, 1, &results, &err), "longer than 128 bytes");
+    long_id[DCS_MAX_ID_BYTES] = '\0'; /* exactly 128 bytes is fine: checked in test_long_id_accepted */
+    const char *repeated[] = {RUNNING_6, RUNNING_5, RUNNING_6};
+    EXPECT_EINVAL(dcs_restart(client, repeated, 3, &results, &err), "instance_ids[2] repeats instance_ids[0]");
+
+    /* err may be NULL: the status alone comes back. */
+    CHECK_STATUS(dcs_restart(client, ids, 0, &results, NULL), DCS_EINVAL);
+    dcs_client_free(client);
+}
+
+static void test_long_id_accepted(void) {
+    dcs_client *client = client_from_env();
+    char long_id[DCS_MAX_ID_BYTES + 1];
+    memset(long_id, 'b', DCS_MAX_ID_BYTES);
+    long_id[DCS_MAX_ID_BYTES] = '\0';
+    const char *ids[] = {long_id};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 1, &results, &err), DCS_EPARTIAL);
+    check_all(results, ids, 1, DCS_OUTCOME_FAILED);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_null_objects_are_harmless(void) {
+    dcs_config_free(NULL);
+    dcs_client_free(NULL);
+    dcs_results_free(NULL);
+    dcs_error_free(NULL);
+    dcs_results_rewind(NULL);
+    CHECK(dcs_results_count(NULL) == 0);
+    CHECK(dcs_results_next(NULL, NULL, NULL) == 0);
+    CHECK_STATUS(dcs_error_status(NULL), DCS_OK);
+    CHECK(dcs_error_http_status(NULL) == 0);
+    CHECK(strcmp(dcs_error_code(NULL), "") == 0);
+    CHECK(strlen(dcs_error_message(NULL)) > 0);
+    CHECK(strcmp(dcs_error_request_id(NULL), "") == 0);
+    CHECK(strcmp(dcs_config_error(NULL), "") == 0);
+    CHECK_STATUS(dcs_config_set_endpoint(NULL, "https://x"), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_region(NULL, "cn-north-4"), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_project_id(NULL, "p"), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_credentials(NULL, "a", "b", NULL), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_auth_token(NULL, "t"), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_timeouts(NULL, 1, 2), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_max_retries(NULL, 1), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_ca_file(NULL, "/x"), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_set_insecure(NULL, 1), DCS_EINVAL);
+    CHECK_STATUS(dcs_config_from_env(NULL), DCS_EINVAL);
+    dcs_client *client = (dcs_client *)&client;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_client_new(NULL, &client, &err), DCS_EINVAL);
+    CHECK(client == NULL);
+    CHECK_CONTAINS(dcs_error_message(err), "cfg");
+    dcs_error_free(err);
+    dcs_config *cfg = dcs_config_new();
+    CHECK_STATUS(dcs_client_new(cfg, NULL, NULL), DCS_EINVAL);
+    dcs_config_free(cfg);
+}
+
+static void expect_setter_einval(dcs_config *cfg, dcs_status status, const char *argument) {
+    CHECK_STATUS(status, DCS_EINVAL);
+    CHECK_CONTAINS(dcs_config_error(cfg), argument);
+}
+
+static void test_config_setters_check_their_argument(void) {
+    dcs_config *cfg = dcs_config_new();
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, NULL), "url is NULL");
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, ""), "url");
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, "ftp://host"), "url must start with https://");
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, "https://host/v2/x"), "url holds a path");
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, "https://user@host"), "url holds user information");
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, "https://host:99999"), "url has an invalid port");
+    expect_setter_einval(cfg, dcs_config_set_endpoint(cfg, "https://ho st"), "url");
+    CHECK_STATUS(dcs_config_set_endpoint(cfg, "https://dcs.cn-north-4.myhuaweicloud.com/"), DCS_OK);
+    CHECK(strcmp(dcs_config_error(cfg), "") == 0);
+    CHECK_STATUS(dcs_config_set_endpoint(cfg, "http://[::1]:8080"), DCS_OK);
+    expect_setter_einval(cfg, dcs_config_set_region(cfg, "CN North"), "region");
+    expect_setter_einval(cfg, dcs_config_set_region(cfg, NULL), "region is NULL");
+    expect_setter_einval(cfg, dcs_config_set_project_id(cfg, "a/b"), "project_id");
+    expect_setter_einval(cfg, dcs_config_set_project_id(cfg, ""), "project_id is empty");
+    expect_setter_einval(cfg, dcs_config_set_credentials(cfg, NULL, "sk", NULL), "ak is NULL");
+    expect_setter_einval(cfg, dcs_config_set_credentials(cfg, "ak", NULL, NULL), "sk is NULL");
+    expect_setter_einval(cfg, dcs_config_set_credentials(cfg, "ak", "", NULL), "sk is empty");
+    expect_setter_einval(cfg, dcs_config_set_credentials(cfg, "ak", "s\nk", NULL), "sk holds");
+    expect_setter_einval(cfg, dcs_config_set_credentials(cfg, "ak", "sk", "to\r\nken"), "security_token holds");
+    expect_setter_einval(cfg, dcs_config_set_auth_token(cfg, NULL), "iam_token is NULL");
+    expect_setter_einval(cfg, dcs_config_set_auth_token(cfg, "a b"), "iam_token holds");
+    expect_setter_einval(cfg, dcs_config_set_timeouts(cfg, 0, 100), "connect_ms");
+    expect_setter_einval(cfg, dcs_config_set_timeouts(cfg, 200, 100), "connect_ms must not exceed total_ms");
+    expect_setter_einval(cfg, dcs_config_set_max_retries(cfg, 11), "retries");
+    expect_setter_einval(cfg, dcs_config_set_ca_file(cfg, ""), "pem_path");
+    CHECK_STATUS(dcs_config_set_ca_file(cfg, NULL), DCS_OK);
+    /* No message of a setter shows the secret it was given. */
+    CHECK_STATUS(dcs_config_set_credentials(cfg, "ak", "secret\x01value", NULL), DCS_EINVAL);
+    CHECK(strstr(dcs_config_error(cfg), "secret") == NULL);
+    dcs_config_free(cfg);
+}
+
+static void expect_client_econfig(dcs_config *cfg, const char *part) {
+    dcs_client *client = (dcs_client *)&client;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_client_new(cfg, &client, &err), DCS_ECONFIG);
+    CHECK(client == NULL);
+    CHECK_STATUS(dcs_error_status(err), DCS_ECONFIG);
+    CHECK_CONTAINS(dcs_error_message(err), part);
+    dcs_error_free(err);
+}
+
+static void test_client_new_checks_the_whole_config(void) {
+    dcs_config *cfg = dcs_config_new();
+    expect_client_econfig(cfg, "no endpoint");
+    CHECK_STATUS(dcs_config_set_region(cfg, "cn-north-4"), DCS_OK);
+    expect_client_econfig(cfg, "no project id");
+    CHECK_STATUS(dcs_config_set_project_id(cfg, "0a1b2c3d4e5f60718293a4b5c6d7e8f9"), DCS_OK);
+    expect_client_econfig(cfg, "no credentials");
+    CHECK_STATUS(dcs_config_set_credentials(cfg, "AK", "SK", NULL), DCS_OK);
+    dcs_client *client = NULL;
+    CHECK_STATUS(dcs_client_new(cfg, &client, NULL), DCS_OK);
+    dcs_client_free(client);
+
+    CHECK_STATUS(dcs_config_set_endpoint(cfg, "http://dcs.example.com"), DCS_OK);
+    expect_client_econfig(cfg, "plain HTTP");
+    CHECK_STATUS(dcs_config_set_insecure(cfg, 1), DCS_OK);
+    CHECK_STATUS(dcs_client_new(cfg, &client, NULL), DCS_OK);
+    dcs_client_free(client);
+    CHECK_STATUS(dcs_config_set_insecure(cfg, 0), DCS_OK);
+    CHECK_STATUS(dcs_config_set_endpoint(cfg, "http://127.0.0.1:9"), DCS_OK);
+    CHECK_STATUS(dcs_client_new(cfg, &client, NULL), DCS_OK);
+    dcs_client_free(client);
+
+    CHECK_STATUS(dcs_config_set_ca_file(cfg, "/nonexistent/ca.pem"), DCS_OK);
+    expect_client_econfig(cfg, "ca_file /nonexistent/ca.pem cannot be read");
+    dcs_config_free(cfg);
+}
+
+static void test_config_from_env_names_the_variable(void) {
+    setenv("HUAWEICLOUD_SDK_PROJECT_ID", "bad/project", 1);
+    dcs_config *cfg = dcs_config_new();
+    CHECK_STATUS(dcs_config_from_env(cfg), DCS_ECONFIG);
+    CHECK_CONTAINS(dcs_config_error(cfg), "HUAWEICLOUD_SDK_PROJECT_ID");
+    dcs_config_free(cfg);
+
+    unsetenv("HUAWEICLOUD_SDK_PROJECT_ID");
+    unsetenv("HUAWEICLOUD_SDK_SK");
+    cfg = dcs_config_new();
+    CHECK_STATUS(dcs_config_from_env(cfg), DCS_ECONFIG);
+    CHECK_CONTAINS(dcs_config_error(cfg), "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not");
+    dcs_config_free(cfg);
+}
+
+static void test_config_is_copied_into_the_client(void) {
+    dcs_config *cfg = config_from_env();
+    dcs_client *client = NULL;
+    CHECK_STATUS(dcs_client_new(cfg, &client, NULL), DCS_OK);
+    /* Changing or freeing the config afterwards does not touch the client. */
+    CHECK_STATUS(dcs_config_set_credentials(cfg, "other", "other", NULL), DCS_OK);
+    dcs_config_free(cfg);
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 1, &results, NULL), DCS_OK);
+    dcs_results_free(results);
+    dcs_client_free(client);
+}
+
+/* 120 generated instances: three requests of 50, 50 and 20, outcomes in input order.
+ * The ids are given in reverse so that the order cannot come from the server's fleet. */
+static void test_120_ids_in_three_requests(void) {
+    dcs_client *client = client_from_env();
+    char *ids[120];
+    for (int i = 0; i < 120; i++) {
+        ids[i] = malloc(16);
+        snprintf(ids[i], 16, "emu-%04d", 120 - i);
+    }
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_flush(client, (const char *const *)ids, 120, &results, &err), DCS_OK);
+    CHECK(err == NULL);
+    check_all(results, (const char *const *)ids, 120, DCS_OUTCOME_SUCCESS);
+    dcs_results_free(results);
+    for (int i = 0; i < 120; i++) free(ids[i]);
+    dcs_client_free(client);
+}
+
+/* An id that JSON must escape comes back, byte for byte, in the service's answer. */
+static void test_unusual_id_reaches_the_server_intact(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {"quote\"back\\slash/caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-\xf0\x9f\x94\xa5", RUNNING_6};
+    const dcs_outcome want[] = {DCS_OUTCOME_FAILED, DCS_OUTCOME_SUCCESS};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), DCS_EPARTIAL);
+    check_results(results, ids, want, 2);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_50_sequential_calls(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6};
+    for (int i = 0; i < 50; i++) {
+        dcs_results *results = NULL;
+        CHECK_STATUS(dcs_flush(client, ids, 1, &results, NULL), DCS_OK);
+        dcs_results_free(results);
+    }
+    dcs_client_free(client);
+}
+
+#define THREADS 8
+#define CALLS_PER_THREAD 50
+
+static void *call_repeatedly(void *arg) {
+    dcs_client *client = arg;
+    const char *ids[] = {RUNNING_6, RUNNING_5, RUNNING_4};
+    long failed = 0;
+    for (int i = 0; i < CALLS_PER_THREAD; i++) {
+        dcs_results *results = NULL;
+        dcs_error *err = NULL;
+        dcs_status status = dcs_flush(client, ids, 3, &results, &err);
+        if (status != DCS_OK || dcs_results_count(results) != 3) {
+            fprintf(stderr, "thread call: %s %s\n", dcs_status_name(status), dcs_error_message(err));
+            failed++;
+        }
+        dcs_results_free(results);
+        dcs_error_free(err);
+    }
+    return (void *)failed;
+}
+
+static void test_8_threads_share_one_client(void) {
+    dcs_client *client = client_from_env();
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++) CHECK(pthread_create(&threads[i], NULL, call_repeatedly, client) == 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *failed = NULL;
+        pthread_join(threads[i], &failed);
+        CHECK(failed == NULL);
+    }
+    dcs_client_free(client);
+}
+
+static void test_connection_refused_is_not_sent(void) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_endpoint(cfg, env("DCS_TEST_CLOSED_ENDPOINT")), DCS_OK);
+    CHECK_STATUS(dcs_config_set_max_retries(cfg, 1), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6, RUNNING_5};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), DCS_ETRANSPORT);
+    check_all(results, ids, 2, DCS_OUTCOME_NOT_SENT);
+    CHECK(dcs_error_http_status(err) == 0);
+    CHECK_CONTAINS(dcs_error_message(err), "not sent");
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+/* Faults are armed by the driver before the case runs. */
+
+static void run_single(dcs_status want_status, dcs_outcome want_outcome, int want_http, const char *want_code,
+                       const char *want_message) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_timeouts(cfg, 1000, (uint32_t)atoi(env("DCS_TEST_TOTAL_MS")) ?: 2000), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6, RUNNING_5};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), want_status);
+    check_all(results, ids, 2, want_outcome);
+    CHECK(dcs_error_http_status(err) == want_http);
+    CHECK(strcmp(dcs_error_code(err), want_code) == 0);
+    if (want_http != 0) CHECK(strlen(dcs_error_request_id(err)) > 0);
+    CHECK_CONTAINS(dcs_error_message(err), want_message);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_500_is_unknown(void) {
+    run_single(DCS_EAPI, DCS_OUTCOME_UNKNOWN, 500, "DCS.5000", "may have been applied");
+}
+
+static void test_html_502_is_readable(void) {
+    run_single(DCS_EAPI, DCS_OUTCOME_UNKNOWN, 502, "", "502");
+}
+
+static void test_503_retried_then_success(void) {
+    run_single(DCS_OK, DCS_OUTCOME_SUCCESS, 0, "", "no error");
+}
+
+static void test_503_retries_exhausted(void) {
+    run_single(DCS_EAPI, DCS_OUTCOME_UNKNOWN, 503, "APIGW.0308", "after 2 retries");
+}
+
+static void test_429_retries_exhausted(void) {
+    run_single(DCS_EAPI, DCS_OUTCOME_FAILED, 429, "APIGW.0308", "after 2 retries");
+}
+
+static void test_timeout_after_send_is_unknown(void) {
+    run_single(DCS_ETIMEOUT, DCS_OUTCOME_UNKNOWN, 0, "", "may have been applied");
+}
+
+static void test_reset_after_send_is_unknown(void) {
+    run_single(DCS_ETRANSPORT, DCS_OUTCOME_UNKNOWN, 0, "", "may have been applied");
+}
+
+static void test_not_json_is_protocol_error(void) {
+    run_single(DCS_EPROTOCOL, DCS_OUTCOME_UNKNOWN, 200, "", "not the expected JSON");
+}
+
+static void test_huge_answer_is_refused(void) {
+    run_single(DCS_EPROTOCOL, DCS_OUTCOME_UNKNOWN, 0, "", "larger than 1048576 bytes");
+}
+
+/* The connection of the first call is kept; the server then drops it after reading the second
+ * request. libcurl would re-send that request on a new connection by itself: libdcs refuses. */
+static void test_dead_reused_connection_is_not_resent(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_flush(client, ids, 1, &results, &err), DCS_OK);
+    dcs_results_free(results);
+    /* The driver armed a reset for the second request. */
+    CHECK_STATUS(dcs_flush(client, ids, 1, &results, &err), DCS_ETRANSPORT);
+    check_all(results, ids, 1, DCS_OUTCOME_UNKNOWN);
+    CHECK_CONTAINS(dcs_error_message(err), "may have been applied");
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+/* A fault on the second of three requests: the first keeps its outcomes, the second is
+ * unknown (500), the third is not sent. */
+static void test_fault_on_second_chunk(void) {
+    dcs_client *client = client_from_env();
+    char *ids[120];
+    for (int i = 0; i < 120; i++) {
+        ids[i] = malloc(16);
+        snprintf(ids[i], 16, "emu-%04d", i + 1);
+    }
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_flush(client, (const char *const *)ids, 120, &results, &err), DCS_EAPI);
+    dcs_outcome want[120];
+    for (int i = 0; i < 120; i++)
+        want[i] = i < 50 ? DCS_OUTCOME_SUCCESS : i < 100 ? DCS_OUTCOME_UNKNOWN : DCS_OUTCOME_NOT_SENT;
+    check_results(results, (const char *const *)ids, want, 120);
+    CHECK(dcs_error_http_status(err) == 500);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    for (int i = 0; i < 120; i++) free(ids[i]);
+    dcs_client_free(client);
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} cases[] = {
+    {"version_and_names", test_version_and_names},
+    {"success", test_success},
+    {"soft_restart_and_flush", test_soft_restart_and_flush},
+    {"partial", test_partial},
+    {"wrong_sk", test_wrong_sk},
+    {"iam_token", test_iam_token},
+    {"security_token", test_security_token},
+    {"invalid_arguments_send_nothing", test_invalid_arguments_send_nothing},
+    {"long_id_accepted", test_long_id_accepted},
+    {"null_objects_are_harmless", test_null_objects_are_harmless},
+    {"config_setters_check_their_argument", test_config_setters_check_their_argument},
+    {"client_new_checks_the_whole_config", test_client_new_checks_the_whole_config},
+    {"config_from_env_names_the_variable", test_config_from_env_names_the_variable},
+    {"config_is_copied_into_the_client", test_config_is_copied_into_the_client},
+    {"120_ids_in_three_requests", test_120_ids_in_three_requests},
+    {"unusual_id_reaches_the_server_intact", test_unusual_id_reaches_the_server_intact},
+    {"50_sequential_calls", test_50_sequential_calls},
+    {"8_threads_share_one_client", test_8_threads_share_one_client},
+    {"connection_refused_is_not_sent", test_connection_refused_is_not_sent},
+    {"500_is_unknown", test_500_is_unknown},
+    {"html_502_is_readable", test_html_502_is_readable},
+    {"503_retried_then_success", test_503_retried_then_success},
+    {"503_retries_exhausted", test_503_retries_exhausted},
+    {"429_retries_exhausted", test_429_retries_exhausted},
+    {"timeout_after_send_is_unknown", test_timeout_after_send_is_unknown},
+    {"reset_after_send_is_unknown", test_reset_after_send_is_unknown},
+    {"not_json_is_protocol_error", test_not_json_is_protocol_error},
+    {"huge_answer_is_refused", test_huge_answer_is_refused},
+    {"dead_reused_connection_is_not_resent", test_dead_reused_connection_is_not_resent},
+    {"fault_on_second_chunk", test_fault_on_second_chunk},
+};
+
+int main(int argc, char **argv) {
+    size_t count = sizeof cases / sizeof cases[0];
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < count; i++) puts(cases[i].name);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: abi_test CASE | --list\n");
+        return 2;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(argv[1], cases[i].name) == 0) {
+            cases[i].run();
+            if (failures) fprintf(stderr, "%s: %d check(s) failed\n", cases[i].name, failures);
+            return failures ? 1 : 0;
+        }
+    }
+    fprintf(stderr, "abi_test: no case %s\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds everything the demo and the tests use:
+#   .build/release/libdcs.so (and its soname link libdcs.so.0), Swift runtime linked in
+#   .build/release/dcs-emulator
+#   examples/c/dcsctl
+# Stops with the exact command to run when a prerequisite is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing() {
+    echo "build: $1 is missing; run:" >&2
+    echo "    $2" >&2
+    exit 2
+}
+
+command -v swift >/dev/null || missing "the Swift toolchain (6.1 or later)" "see https://www.swift.org/install/linux/ and put swift on PATH"
+command -v cc >/dev/null || missing "a C compiler" "sudo apt-get install -y gcc make"
+command -v make >/dev/null || missing "make" "sudo apt-get install -y make"
+command -v pkg-config >/dev/null || missing "pkg-config" "sudo apt-get install -y pkg-config"
+pkg-config --exists libcurl || missing "libcurl's development files" "sudo apt-get install -y libcurl4-openssl-dev"
+
+# -static-stdlib links the Swift runtime into libdcs.so: it runs where no Swift is installed.
+swift build -c release -Xswiftc -static-stdlib
+ln -sf libdcs.so .build/release/libdcs.so.0
+make -s -C examples/c ROOT=../.. DCS_LIBDIR="$PWD/.build/release"

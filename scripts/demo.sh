@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The demo: builds everything, starts dcs-emulator on a free loopback port and drives it with
+# the C example, examples/c/dcsctl, through a success, an asynchronous restart, a partial
+# result, a batch of 120 ids and a refused signature.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/build.sh || exit $?
+
+workdir=$(mktemp -d)
+.build/release/dcs-emulator --port 0 --restart-seconds 2 --generated-instances 120 \
+    >"$workdir/stdout" 2>"$workdir/emulator.log" &
+emulator=$!
+trap 'kill $emulator 2>/dev/null; wait $emulator 2>/dev/null; rm -rf "$workdir"' EXIT
+
+for _ in $(seq 1 300); do
+    grep -q "listening on" "$workdir/stdout" 2>/dev/null && break
+    sleep 0.1
+done
+url=$(sed -n 's/^dcs-emulator listening on //p' "$workdir/stdout")
+[ -n "$url" ] || { echo "demo: the emulator did not start:" >&2; cat "$workdir/emulator.log" >&2; exit 2; }
+
+# dcsctl reads its configuration from the environment, as Huawei's SDKs do. These are the
+# emulator's own test credentials, not real ones.
+export DCS_ENDPOINT="$url"
+export HUAWEICLOUD_SDK_AK=EMULATORAK000000000
+export HUAWEICLOUD_SDK_SK=emulator-secret-key-do-not-use
+export HUAWEICLOUD_SDK_PROJECT_ID=0a1b2c3d4e5f60718293a4b5c6d7e8f9
+
+run() {
+    echo
+    printf "$ %s\n" "$(printf "%q " "$@")"
+    "$@"
+    echo "(exit code $?)"
+}
+
+echo "dcs-emulator is listening on $url"
+
+echo
+echo "# Restart two running instances: both succeed."
+run examples/c/dcsctl restart 2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef 5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c
+
+echo
+echo "# A restart is asynchronous: the first instance is still RESTARTING, so the service reports"
+echo "# it failed, in a 200 answer. libdcs reports DCS_EPARTIAL and exit code 1, not success."
+run examples/c/dcsctl restart 2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef 9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a
+
+echo
+echo "# Flush: Redis 3.0 cannot be flushed, a FROZEN instance cannot be acted on, an unknown id fails."
+run examples/c/dcsctl flush c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b no-such-instance
+
+echo
+echo "# 120 ids: libdcs sends three requests of at most 50 (the service refuses more) and reports"
+echo "# one outcome per id, in order. Outcomes counted:"
+echo "\$ examples/c/dcsctl soft_restart emu-0001 ... emu-0120 | cut -d' ' -f2 | sort | uniq -c"
+examples/c/dcsctl soft_restart $(printf 'emu-%04d ' $(seq 1 120)) | cut -d' ' -f2 | sort | uniq -c
+
+echo
+echo "# A wrong secret key: the gateway refuses the signature. The error line carries the status,"
+echo "# the HTTP status, the service's error code and the request id support asks for."
+HUAWEICLOUD_SDK_SK=not-the-right-key run examples/c/dcsctl restart 5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c
+
+echo
+echo "# Nothing is sent for a bad argument (an id with a newline): DCS_EINVAL, exit code 2."
+run examples/c/dcsctl restart "$(printf 'bad\nid')"
+
+echo
+echo "# What the emulator saw (its log names no secret):"
+cat "$workdir/emulator.log"
