@@ -247,6 +247,39 @@ dcs_status dcs_soft_restart(dcs_client *client, const char *const *instance_ids,
 dcs_status dcs_flush(dcs_client *client, const char *const *instance_ids, size_t count,
                      dcs_results **out, dcs_error **err);
 
+/* The three actions, for dcs_call. Values are fixed; new ones are only ever
+ * appended. */
+typedef enum dcs_action {
+    DCS_ACTION_RESTART      = 0,
+    DCS_ACTION_SOFT_RESTART = 1,
+    DCS_ACTION_FLUSH        = 2
+} dcs_action;
+
+/* Settings of one call. The struct only ever grows at its end; `version`
+ * tells the library which fields the caller's copy has. Start from
+ * DCS_CALL_OPTIONS_INIT so that fields you do not set keep their default. */
+typedef struct dcs_call_options {
+    unsigned int version;  /* DCS_CALL_OPTIONS_VERSION */
+    /* 0: no bound beyond the client's timeouts. Otherwise the whole call ends
+     * within about this many milliseconds, retries and their waits included:
+     * each request gets at most the time left (a request cut short is
+     * DCS_ETIMEOUT and DCS_OUTCOME_UNKNOWN once sent), a retry that would
+     * start after it is not made, and a request that would start after it is
+     * not sent (DCS_OUTCOME_NOT_SENT, DCS_ETIMEOUT). A Go context's deadline
+     * or a Python timeout maps to this. */
+    uint32_t deadline_ms;
+} dcs_call_options;
+
+#define DCS_CALL_OPTIONS_VERSION 1
+#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0 }
+
+/* The general form of the three calls above, with per-call options: exactly
+ * as dcs_restart, dcs_soft_restart or dcs_flush for `action`, with
+ * `options` NULL meaning the defaults. DCS_EINVAL for an action or an options
+ * version this library does not know. */
+dcs_status dcs_call(dcs_client *client, dcs_action action, const char *const *instance_ids, size_t count,
+                    const dcs_call_options *options, dcs_results **out, dcs_error **err);
+
 /* ------------------------------------------------------------------------
  * Results
  * ------------------------------------------------------------------------ */

@@ -29,7 +29,7 @@ export HUAWEICLOUD_SDK_PROJECT_ID=0a1b2c3d4e5f60718293a4b5c6d7e8f9
 
 run() {
     echo
-    printf "$ %s\n" "$(printf "%q " "$@")"
+    echo "\$ $(printf "%q " "$@")"
     "$@"
     echo "(exit code $?)"
 }

@@ -12,6 +12,9 @@ struct HTTPRequest: Sendable {
     /// "Name: value" lines, Host and Authorization among them.
     var headers: [String]
     var body: [UInt8]
+    /// The whole request, connect included, and the connect alone.
+    var timeoutMs: UInt32
+    var connectTimeoutMs: UInt32
 }
 
 /// A complete HTTP answer.
@@ -63,8 +66,6 @@ final class CurlTransport: Sendable {
     private let idleHandles = Mutex<[EasyHandle]>([])
 
     struct HandleOptions: Sendable {
-        var connectTimeoutMs: UInt32
-        var totalTimeoutMs: UInt32
         var caFile: String?
         var insecure: Bool
         var userAgent: String
@@ -131,8 +132,6 @@ private final class EasyHandle: @unchecked Sendable {
         set(dcs_curl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 0))
         // HTTP/1.1 only: its send and re-send behaviour is the one the never-twice rule is built on.
         set(dcs_curl_setopt_long(curl, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)))
-        set(dcs_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeoutMs)))
-        set(dcs_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Int(options.totalTimeoutMs)))
         set(dcs_curl_setopt_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(CurlTransport.maxAnswerBytes)))
         set(dcs_curl_setopt_string(curl, CURLOPT_USERAGENT, options.userAgent))
         set(dcs_curl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer))
@@ -172,6 +171,8 @@ private final class EasyHandle: @unchecked Sendable {
         let code: CURLcode = withExtendedLifetime(state) {
             let statePointer = Unmanaged.passUnretained(state).toOpaque()
             var ok = dcs_curl_setopt_string(curl, CURLOPT_URL, request.url) == CURLE_OK
+            ok = ok && dcs_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Int(request.timeoutMs)) == CURLE_OK
+            ok = ok && dcs_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeoutMs)) == CURLE_OK
             ok = ok && dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList) == CURLE_OK
             for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_SEEKDATA] {
                 ok = ok && dcs_curl_setopt_pointer(curl, option, statePointer) == CURLE_OK

@@ -21,7 +21,6 @@ public final class StatusClient: Sendable {
     public init(configuration: ClientConfiguration) {
         self.configuration = configuration
         transport = CurlTransport(options: .init(
-            connectTimeoutMs: configuration.connectTimeoutMs, totalTimeoutMs: configuration.totalTimeoutMs,
             caFile: configuration.caFile, insecure: configuration.insecure,
             userAgent: "libdcs/\(Self.version)"))
         retryPolicy = RetryPolicy(maxRetries: Int(configuration.maxRetries))
@@ -36,12 +35,14 @@ public final class StatusClient: Sendable {
 
     /// Acts on `ids` (already checked by `InstanceIDs.validate`), one request per chunk, and
     /// reports one outcome per id in order. Stops at the first chunk that fails.
-    public func perform(_ action: InstanceAction, ids: [String]) -> CallReport {
+    /// A non-zero `deadlineMs` bounds the whole call, retries and their waits included.
+    public func perform(_ action: InstanceAction, ids: [String], deadlineMs: UInt32 = 0) -> CallReport {
+        let deadline = CallDeadline(milliseconds: deadlineMs)
         var report = CallReport(instanceIDs: ids, outcomes: Array(repeating: .notSent, count: ids.count),
                                 status: .ok, failure: nil)
         var firstPartial: CallFailure?
         for range in ChunkPlan.ranges(count: ids.count) {
-            let verdict = sendChunk(ids[range], action: action)
+            let verdict = sendChunk(ids[range], action: action, deadline: deadline)
             report.outcomes.replaceSubrange(range, with: verdict.outcomes)
             if verdict.status.isError {
                 report.status = verdict.status
@@ -71,13 +72,27 @@ public final class StatusClient: Sendable {
         return failure
     }
 
-    private func sendChunk(_ ids: ArraySlice<String>, action: InstanceAction) -> ChunkVerdict {
+    private func sendChunk(_ ids: ArraySlice<String>, action: InstanceAction, deadline: CallDeadline) -> ChunkVerdict {
         let body = StatusRequestBody.encode(ids: ids, action: action)
         var retries = 0
+        var lastAttempt: AttemptResult?
         while true {
-            let attempt = transport.send(signedRequest(.put, path: statusPath, body: body))
+            let budgetMs = deadline.remainingMs()
+            if let budgetMs, budgetMs <= 0 {
+                // A retry that cannot be made leaves the outcome the last attempt implies.
+                if let lastAttempt { return ChunkVerdict(ids: ids, attempt: lastAttempt, retries: retries - 1) }
+                return ChunkVerdict(deadlinePassedFor: ids, deadline: deadline)
+            }
+            var request = signedRequest(.put, path: statusPath, body: body)
+            request.timeoutMs = min(configuration.totalTimeoutMs, UInt32(clamping: budgetMs ?? Int.max))
+            request.connectTimeoutMs = min(configuration.connectTimeoutMs, request.timeoutMs)
+            let attempt = transport.send(request)
+            lastAttempt = attempt
             switch retryPolicy.verdict(for: attempt, retries: retries) {
             case let .retry(afterMs):
+                if let left = deadline.remainingMs(), afterMs >= left {
+                    return ChunkVerdict(ids: ids, attempt: attempt, retries: retries)
+                }
                 usleep(UInt32(clamping: afterMs * 1000))
                 retries += 1
             case .final:
@@ -105,7 +120,8 @@ public final class StatusClient: Sendable {
             lines = headers.map { "\($0.name): \($0.value)" }
             lines.append("X-Auth-Token: \(token)")
         }
-        return HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body)
+        return HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
+                           timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)
     }
 }
 
@@ -115,6 +131,14 @@ struct ChunkVerdict {
     var outcomes: [InstanceOutcome]
     var status: CallStatus
     var failure: CallFailure?
+
+    /// The call's deadline came before this request could be sent (or sent again).
+    init(deadlinePassedFor ids: ArraySlice<String>, deadline: CallDeadline) {
+        outcomes = Array(repeating: .notSent, count: ids.count)
+        status = .timeout
+        failure = CallFailure(status: .timeout,
+                              message: "the call's deadline of \(deadline.milliseconds) ms passed before this request was sent; the request was not sent")
+    }
 
     init(ids: ArraySlice<String>, attempt: AttemptResult, retries: Int) {
         let afterRetries = retries > 0 ? " (after \(retries) \(retries == 1 ? "retry" : "retries"))" : ""
@@ -168,5 +192,23 @@ struct ChunkVerdict {
                                   message: "the service answered HTTP \(answer.status)\(code): \(details.message)\(afterRetries)\(consequence)",
                                   requestID: answer.requestID.isEmpty ? details.requestID : answer.requestID)
         }
+    }
+}
+
+/// The end of a whole call, when the caller gave one.
+struct CallDeadline: Sendable {
+    let milliseconds: UInt32
+    private let end: ContinuousClock.Instant?
+
+    init(milliseconds: UInt32) {
+        self.milliseconds = milliseconds
+        end = milliseconds == 0 ? nil : .now + .milliseconds(Int(milliseconds))
+    }
+
+    /// Milliseconds left, nil without a deadline.
+    func remainingMs() -> Int? {
+        guard let end else { return nil }
+        let left = ContinuousClock.now.duration(to: end).components
+        return Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -647,10 +647,64 @@ static void test_fault_on_second_chunk(void) {
     dcs_client_free(client);
 }
 
+static void test_call_is_the_general_form(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_call(client, DCS_ACTION_FLUSH, ids, 1, NULL, &results, &err), DCS_OK);
+    check_all(results, ids, 1, DCS_OUTCOME_SUCCESS);
+    dcs_results_free(results);
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    CHECK_STATUS(dcs_call(client, DCS_ACTION_SOFT_RESTART, ids, 1, &options, &results, &err), DCS_OK);
+    dcs_results_free(results);
+
+    EXPECT_EINVAL(dcs_call(client, (dcs_action)7, ids, 1, NULL, &results, &err), "action 7");
+    options.version = 99;
+    EXPECT_EINVAL(dcs_call(client, DCS_ACTION_RESTART, ids, 1, &options, &results, &err), "options->version");
+    options.version = 0;
+    EXPECT_EINVAL(dcs_call(client, DCS_ACTION_RESTART, ids, 1, &options, &results, &err), "options->version");
+    dcs_client_free(client);
+}
+
+/* The driver delays the answer by 4 s; the client's own timeout is 30 s. */
+static void test_deadline_cuts_a_slow_answer(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6, RUNNING_5};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.deadline_ms = 500;
+    CHECK_STATUS(dcs_call(client, DCS_ACTION_RESTART, ids, 2, &options, &results, &err), DCS_ETIMEOUT);
+    check_all(results, ids, 2, DCS_OUTCOME_UNKNOWN);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+/* The driver answers 503 with Retry-After: 2; a retry would start after the deadline. */
+static void test_deadline_stops_retries(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.deadline_ms = 1000;
+    CHECK_STATUS(dcs_call(client, DCS_ACTION_RESTART, ids, 1, &options, &results, &err), DCS_EAPI);
+    check_all(results, ids, 1, DCS_OUTCOME_UNKNOWN);
+    CHECK(dcs_error_http_status(err) == 503);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
 } cases[] = {
+    {"call_is_the_general_form", test_call_is_the_general_form},
+    {"deadline_cuts_a_slow_answer", test_deadline_cuts_a_slow_answer},
+    {"deadline_stops_retries", test_deadline_stops_retries},
     {"version_and_names", test_version_and_names},
     {"success", test_success},
     {"soft_restart_and_flush", test_soft_restart_and_flush},

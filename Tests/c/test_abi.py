@@ -207,3 +207,22 @@ def test_fault_on_second_chunk(abi_test, emu):
     emu.fault("status500", skip=1)
     run_case(abi_test, "fault_on_second_chunk", emu)
     assert emu.stats()["api_requests"] == 2  # the third chunk was not sent
+
+
+def test_call_is_the_general_form(abi_test, emu):
+    run_case(abi_test, "call_is_the_general_form", emu)
+    assert [json.loads(r["body"])["action"] for r in emu.requests()] == ["flush", "soft_restart"]
+
+
+def test_deadline_cuts_a_slow_answer(abi_test, emu):
+    emu.fault("delay", ms=4000)
+    elapsed = run_case(abi_test, "deadline_cuts_a_slow_answer", emu)
+    assert elapsed < 2.5  # the 500 ms deadline, not the 30 s timeout nor the 4 s delay
+    assert emu.stats()["api_requests"] == 1
+
+
+def test_deadline_stops_retries(abi_test, emu):
+    emu.fault("status503", count=3, retry_after=2)
+    elapsed = run_case(abi_test, "deadline_stops_retries", emu)
+    assert elapsed < 1.5  # did not wait the 2 s Retry-After
+    assert emu.stats()["api_requests"] == 1
