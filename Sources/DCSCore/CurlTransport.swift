@@ -277,12 +277,15 @@ private let receiveHeader: curl_write_callback = { data, size, count, userdata i
     return length
 }
 
-/// Retry-After is either seconds or an HTTP date.
+/// Retry-After is either seconds or an HTTP date. Capped at a day: no policy waits that long,
+/// and a hostile value must not overflow later arithmetic.
 private func retryAfterSeconds(_ value: String) -> Int? {
-    if let seconds = Int(value) { return max(0, seconds) }
+    let day = 86_400
+    if let seconds = Int(value) { return min(max(0, seconds), day) }
     let when = curl_getdate(value, nil)
     guard when > 0 else { return nil }
-    return max(0, Int(when - time(nil)))
+    let now = time(nil)
+    return when <= now ? 0 : Int(min(when - now, time_t(day)))
 }
 
 private let supplyBody: curl_read_callback = { buffer, size, count, userdata in

@@ -25,8 +25,8 @@ struct RetryPolicy: Sendable {
         case let .answered(answer):
             guard answer.status == 429 || answer.status == 503 else { return .final }
             if let seconds = answer.retryAfterSeconds {
-                let ms = seconds * 1000
-                return ms <= maxRetryAfterMs ? .retry(afterMs: ms) : .final
+                guard seconds <= maxRetryAfterMs / 1000 else { return .final }
+                return .retry(afterMs: seconds * 1000)
             }
             return .retry(afterMs: backoffMs(retries: retries))
         }

@@ -132,6 +132,14 @@ struct AnswerTests {
         #expect(!message.contains("\n"))
     }
 
+    @Test func deeply_nested_json_is_refused_not_a_crash() {
+        let deep = String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)
+        let verdict = ChunkVerdict(ids: ids, attempt: answer(200, deep), retries: 0)
+        #expect(verdict.status == .protocolError)
+        let error = ChunkVerdict(ids: ids, attempt: answer(400, "{\"error\":" + deep + "}"), retries: 0)
+        #expect(error.status == .api)
+    }
+
     @Test func nested_gateway_error_shape() {
         let details = AnswerDecoder.errorDetails(body: Array(#"{"error":{"code":"APIGW.0301","message":"bad sig"},"request_id":"r1"}"#.utf8), contentType: "")
         #expect(details == .init(code: "APIGW.0301", message: "bad sig", requestID: "r1"))
@@ -174,6 +182,7 @@ struct RetryPolicyTests {
     @Test func retry_after_is_honoured_up_to_a_minute() {
         #expect(policy.verdict(for: answer(503, retryAfter: 3), retries: 0) == .retry(afterMs: 3000))
         #expect(policy.verdict(for: answer(503, retryAfter: 61), retries: 0) == .final)
+        #expect(policy.verdict(for: answer(503, retryAfter: Int.max), retries: 0) == .final)
     }
 
     @Test func backoff_grows_with_jitter_and_stays_bounded() {
