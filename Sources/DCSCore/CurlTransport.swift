@@ -216,11 +216,14 @@ private final class EasyHandle: @unchecked Sendable {
             // A connect that timed out never opened: like a refused connection, it can be retried.
             return TransportFailure(kind: reached ? .timeout : .neverConnected, mayHaveReached: reached,
                                     detail: detail)
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
-             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE, CURLE_USE_SSL_FAILED, CURLE_SSL_ENGINE_NOTFOUND,
-             CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED:
-            return TransportFailure(kind: .tls, mayHaveReached: reached, detail: "TLS failure, certificate or handshake: \(detail)")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+             CURLE_SSL_INVALIDCERTSTATUS:
+            return TransportFailure(kind: .tls, mayHaveReached: reached,
+                                    detail: "the server's TLS certificate was not accepted: \(detail)")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE,
+             CURLE_SSL_CRL_BADFILE, CURLE_USE_SSL_FAILED, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
+             CURLE_SSL_ENGINE_INITFAILED:
+            return TransportFailure(kind: .tls, mayHaveReached: reached, detail: "the TLS handshake failed: \(detail)")
         case CURLE_FILESIZE_EXCEEDED:
             return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
                                     detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")

@@ -698,10 +698,54 @@ static void test_deadline_stops_retries(void) {
     dcs_client_free(client);
 }
 
+/* DCS_ENDPOINT is an https:// front with a certificate from a CA made by the driver. */
+static void test_tls_refused_by_default(void) {
+    dcs_client *client = client_from_env();
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 1, &results, &err), DCS_ETRANSPORT);
+    check_all(results, ids, 1, DCS_OUTCOME_NOT_SENT);
+    CHECK_CONTAINS(dcs_error_message(err), "certificate");
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_tls_accepted_with_ca_file(void) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_ca_file(cfg, env("DCS_TEST_CA_FILE")), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    dcs_status status = dcs_restart(client, ids, 1, &results, &err);
+    if (status != DCS_OK) fprintf(stderr, "%s\n", dcs_error_message(err));
+    CHECK_STATUS(status, DCS_OK);
+    check_all(results, ids, 1, DCS_OUTCOME_SUCCESS);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
+static void test_tls_accepted_insecure(void) {
+    dcs_config *cfg = config_from_env();
+    CHECK_STATUS(dcs_config_set_insecure(cfg, 1), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    const char *ids[] = {RUNNING_6};
+    dcs_results *results = NULL;
+    CHECK_STATUS(dcs_restart(client, ids, 1, &results, NULL), DCS_OK);
+    dcs_results_free(results);
+    dcs_client_free(client);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
 } cases[] = {
+    {"tls_refused_by_default", test_tls_refused_by_default},
+    {"tls_accepted_with_ca_file", test_tls_accepted_with_ca_file},
+    {"tls_accepted_insecure", test_tls_accepted_insecure},
     {"call_is_the_general_form", test_call_is_the_general_form},
     {"deadline_cuts_a_slow_answer", test_deadline_cuts_a_slow_answer},
     {"deadline_stops_retries", test_deadline_stops_retries},

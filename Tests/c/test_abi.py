@@ -12,6 +12,7 @@ import pytest
 
 from conftest import client_env, closed_port_url
 from emulator import Emulator, TEST_AK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN, TEST_SK
+from tls_proxy import TLSProxy
 
 SECRETS = (TEST_SK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN)
 
@@ -225,4 +226,28 @@ def test_deadline_stops_retries(abi_test, emu):
     emu.fault("status503", count=3, retry_after=2)
     elapsed = run_case(abi_test, "deadline_stops_retries", emu)
     assert elapsed < 1.5  # did not wait the 2 s Retry-After
+    assert emu.stats()["api_requests"] == 1
+
+
+@pytest.fixture
+def tls_front(emu, tmp_path):
+    """https:// in front of the emulator, its certificate signed by a CA made for this test."""
+    with TLSProxy(emu.port, tmp_path) as proxy:
+        yield proxy
+
+
+def test_tls_refused_by_default(abi_test, emu, tls_front):
+    run_case(abi_test, "tls_refused_by_default", emu, DCS_ENDPOINT=tls_front.url)
+    assert emu.stats()["api_requests"] == 0
+    assert tls_front.handshakes_failed == 1  # refused once: a certificate failure is not retried
+
+
+def test_tls_accepted_with_ca_file(abi_test, emu, tls_front):
+    run_case(abi_test, "tls_accepted_with_ca_file", emu, DCS_ENDPOINT=tls_front.url,
+             DCS_TEST_CA_FILE=str(tls_front.ca_file))
+    assert emu.stats()["api_requests"] == 1
+
+
+def test_tls_accepted_insecure(abi_test, emu, tls_front):
+    run_case(abi_test, "tls_accepted_insecure", emu, DCS_ENDPOINT=tls_front.url)
     assert emu.stats()["api_requests"] == 1
