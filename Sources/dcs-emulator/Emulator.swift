@@ -33,6 +33,6 @@ final class Emulator: Sendable {
             return .error(413, code: "APIGW.0201", message: "Request entity too large: the limit is 1 MiB.")
         }
         guard let fault = faults.nextFault() else { return service.answer(request) }
-        return fault.reply { acting in service.answer(request, acting: acting) }
+        return fault.reply(to: request) { acting in service.answer(request, acting: acting) }
     }
 }

@@ -61,8 +61,9 @@ indirect enum Reply: Sendable {
     case reset
     /// Headers promising `body.count` bytes, then only the first `sentBytes` of them, then close.
     case truncated(status: Int, body: [UInt8], sentBytes: Int)
-    /// A JSON body of exactly `bytes` bytes, written in chunks as the socket drains.
-    case huge(bytes: Int)
+    /// A JSON body of exactly `bytes` bytes, written in chunks as the socket drains; with
+    /// `chunked`, in HTTP chunked encoding without a Content-Length.
+    case huge(bytes: Int, chunked: Bool)
     /// `reply`, after `milliseconds`.
     case delayed(milliseconds: Int, Reply)
 

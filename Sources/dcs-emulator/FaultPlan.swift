@@ -12,14 +12,19 @@ enum Fault: Sendable {
     case truncated
     case notJSON
     case wrongTypes
-    /// A 200 whose body is `bytes` long.
-    case huge(bytes: Int)
+    /// A 200 whose body is `bytes` long, announced with Content-Length, or sent in chunks
+    /// without a length (so that a client cannot refuse it before reading).
+    case huge(bytes: Int, chunked: Bool)
+    /// A 502 whose error message quotes every request header back, as a broken gateway might:
+    /// whatever the client shows of it must not give away its credentials.
+    case echoHeaders
     case missingResults
     /// Checks the request as usual, acts on nothing, answers `failed` for every id.
     case allFailed
 
     static let kinds = ["status500", "status503", "status429", "html502", "delay", "reset", "truncated",
-                        "not_json", "wrong_types", "huge", "missing_results", "all_failed"]
+                        "not_json", "wrong_types", "huge", "huge_chunked", "missing_results", "all_failed",
+                        "echo_headers"]
 
     var kind: String {
         switch self {
@@ -32,7 +37,8 @@ enum Fault: Sendable {
         case .truncated: "truncated"
         case .notJSON: "not_json"
         case .wrongTypes: "wrong_types"
-        case .huge: "huge"
+        case .huge(_, let chunked): chunked ? "huge_chunked" : "huge"
+        case .echoHeaders: "echo_headers"
         case .missingResults: "missing_results"
         case .allFailed: "all_failed"
         }
@@ -43,7 +49,7 @@ enum Fault: Sendable {
         switch self {
         case .status503(let seconds), .status429(let seconds): [("retry_after", .number(Double(seconds)))]
         case .delay(let milliseconds): [("ms", .number(Double(milliseconds)))]
-        case .huge(let bytes): [("mb", .number(Double(bytes) / Double(Fault.mebibyte)))]
+        case .huge(let bytes, _): [("mb", .number(Double(bytes) / Double(Fault.mebibyte)))]
         default: []
         }
     }
@@ -77,9 +83,10 @@ enum Fault: Sendable {
         case "truncated": self = .truncated
         case "not_json": self = .notJSON
         case "wrong_types": self = .wrongTypes
-        case "huge":
+        case "huge", "huge_chunked":
             let megabytes = try take("mb", default: 8, range: 0...1024, integral: false)
-            self = .huge(bytes: Int((megabytes * Double(Fault.mebibyte)).rounded()))
+            self = .huge(bytes: Int((megabytes * Double(Fault.mebibyte)).rounded()), chunked: kind == "huge_chunked")
+        case "echo_headers": self = .echoHeaders
         case "missing_results": self = .missingResults
         case "all_failed": self = .allFailed
         default:
@@ -188,7 +195,7 @@ final class FaultPlan: Sendable {
 extension Fault {
     /// The answer under this fault. `normal(acting)` is the emulator's own answer; only `delay`
     /// and `all_failed` use it, every other fault replaces the answer and leaves the fleet alone.
-    func reply(normal: (_ acting: Bool) -> Reply) -> Reply {
+    func reply(to request: ReceivedRequest, normal: (_ acting: Bool) -> Reply) -> Reply {
         switch self {
         case .status500:
             return .error(500, code: "DCS.5000", message: "Internal service error (injected fault).")
@@ -220,8 +227,11 @@ extension Fault {
                          body: Array("this is not JSON {\"results\":".utf8))
         case .wrongTypes:
             return .json(200, .object([("results", .array([.object([("instance", 12), ("result", true)])]))]))
-        case .huge(let bytes):
-            return .huge(bytes: bytes)
+        case .huge(let bytes, let chunked):
+            return .huge(bytes: bytes, chunked: chunked)
+        case .echoHeaders:
+            let quoted = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
+            return .error(502, code: "APIGW.0999", message: "Bad gateway. The request was: \(quoted)")
         case .missingResults:
             return .json(200, .object([("results", [])]))
         case .allFailed:

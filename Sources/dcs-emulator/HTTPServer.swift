@@ -168,9 +168,9 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.logLine(exchange, status: "\(status) truncated")
                 context.close(promise: nil)
             }
-        case .huge(let bytes):
-            writeHead(status: 200, contentType: "application/json", length: bytes, extraHeaders: [], exchange,
-                      context: context)
+        case .huge(let bytes, let chunked):
+            writeHead(status: 200, contentType: "application/json", length: chunked ? nil : bytes,
+                      extraHeaders: [], exchange, context: context)
             writeHugeBody(from: 0, total: bytes, exchange, context: context)
         case .delayed(let milliseconds, let inner):
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds))) {
@@ -179,10 +179,16 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func writeHead(status: Int, contentType: String, length: Int, extraHeaders: [(String, String)],
+    /// A nil `length` sends the body in chunked encoding.
+    private func writeHead(status: Int, contentType: String, length: Int?, extraHeaders: [(String, String)],
                            _ exchange: Exchange, context: ChannelHandlerContext) {
         var headers = HTTPHeaders([("X-Request-Id", exchange.requestID), ("Date", WallClock.httpDate()),
-                                   ("Content-Type", contentType), ("Content-Length", String(length))])
+                                   ("Content-Type", contentType)])
+        if let length {
+            headers.add(name: "Content-Length", value: String(length))
+        } else {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
         headers.add(contentsOf: extraHeaders)
         if !exchange.keepAlive {
             headers.add(name: "Connection", value: "close")

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -602,8 +603,66 @@ static void test_not_json_is_protocol_error(void) {
     run_single(DCS_EPROTOCOL, DCS_OUTCOME_UNKNOWN, 200, "", "not the expected JSON");
 }
 
+static long peak_rss_kib(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+/* The driver sends a 64 MiB answer; the process must not grow by anything like its size. */
 static void test_huge_answer_is_refused(void) {
+    long before = peak_rss_kib();
     run_single(DCS_EPROTOCOL, DCS_OUTCOME_UNKNOWN, 0, "", "larger than 1048576 bytes");
+    long grown = peak_rss_kib() - before;
+    if (grown > 8 * 1024) fprintf(stderr, "peak RSS grew by %ld KiB\n", grown);
+    CHECK(grown <= 8 * 1024);
+}
+
+static void test_huge_chunked_answer_is_refused(void) {
+    test_huge_answer_is_refused();
+}
+
+static void test_truncated_answer_is_unknown(void) {
+    run_single(DCS_ETRANSPORT, DCS_OUTCOME_UNKNOWN, 0, "", "may have been applied");
+}
+
+static void test_wrong_types_are_protocol_error(void) {
+    run_single(DCS_EPROTOCOL, DCS_OUTCOME_UNKNOWN, 200, "", "not the expected JSON");
+}
+
+static void test_missing_results_are_unknown(void) {
+    run_single(DCS_EPROTOCOL, DCS_OUTCOME_UNKNOWN, 200, "", "gives no result");
+}
+
+static void test_all_failed_is_partial(void) {
+    run_single(DCS_EPARTIAL, DCS_OUTCOME_FAILED, 200, "", "2 of 2");
+}
+
+/* One call per fault the driver queued; every message and field goes to stdout, where the
+ * driver looks for secrets. Credentials: AK/SK with a security token, or the IAM token when
+ * DCS_TEST_USE_IAM_TOKEN is set. */
+static void test_messages_hold_no_secret(void) {
+    dcs_config *cfg = config_from_env();
+    if (getenv("DCS_TEST_USE_IAM_TOKEN"))
+        CHECK_STATUS(dcs_config_set_auth_token(cfg, env("DCS_TEST_IAM_TOKEN")), DCS_OK);
+    else
+        CHECK_STATUS(dcs_config_set_credentials(cfg, env("HUAWEICLOUD_SDK_AK"), env("HUAWEICLOUD_SDK_SK"),
+                                                env("DCS_TEST_SECURITY_TOKEN")), DCS_OK);
+    CHECK_STATUS(dcs_config_set_timeouts(cfg, 1000, 1000), DCS_OK);
+    dcs_client *client = client_from(cfg);
+    int calls = atoi(env("DCS_TEST_CALLS"));
+    CHECK(calls > 0);
+    const char *ids[] = {RUNNING_6};
+    for (int i = 0; i < calls; i++) {
+        dcs_results *results = NULL;
+        dcs_error *err = NULL;
+        dcs_status status = dcs_restart(client, ids, 1, &results, &err);
+        printf("%s|%d|%s|%s|%s\n", dcs_status_name(status), dcs_error_http_status(err), dcs_error_code(err),
+               dcs_error_request_id(err), dcs_error_message(err));
+        dcs_results_free(results);
+        dcs_error_free(err);
+    }
+    dcs_client_free(client);
 }
 
 /* The connection of the first call is kept; the server then drops it after reading the second
@@ -744,6 +803,12 @@ static const struct {
     void (*run)(void);
 } cases[] = {
     {"tls_refused_by_default", test_tls_refused_by_default},
+    {"huge_chunked_answer_is_refused", test_huge_chunked_answer_is_refused},
+    {"truncated_answer_is_unknown", test_truncated_answer_is_unknown},
+    {"wrong_types_are_protocol_error", test_wrong_types_are_protocol_error},
+    {"missing_results_are_unknown", test_missing_results_are_unknown},
+    {"all_failed_is_partial", test_all_failed_is_partial},
+    {"messages_hold_no_secret", test_messages_hold_no_secret},
     {"tls_accepted_with_ca_file", test_tls_accepted_with_ca_file},
     {"tls_accepted_insecure", test_tls_accepted_insecure},
     {"call_is_the_general_form", test_call_is_the_general_form},

@@ -50,7 +50,7 @@ def dcsctl(libdcs):
 @pytest.fixture(scope="session")
 def abi_emulator():
     """Default fleet plus emu-0001..emu-0120; restarts complete at once so calls can repeat."""
-    with Emulator(["--record-requests", "--restart-seconds", "0", "--generated-instances", "120", "--quiet"]) as emu:
+    with Emulator(["--record-requests", "--restart-seconds", "0", "--generated-instances", "120"]) as emu:
         yield emu
 
 

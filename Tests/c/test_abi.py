@@ -17,14 +17,19 @@ from tls_proxy import TLSProxy
 SECRETS = (TEST_SK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN)
 
 
+def leaked(text, secrets=SECRETS):
+    """The positions in `secrets` of those found in `text`: only positions, so that a failing
+    assertion never prints the secret itself."""
+    return [index for index, secret in enumerate(secrets) if secret in text]
+
+
 def run_case(abi_test, name, emulator, timeout=120, **extra_env):
     """Runs one C case; fails with its own report when a check in C failed."""
     started = time.monotonic()
     done = subprocess.run([str(abi_test), name], env=client_env(emulator, **extra_env),
                           capture_output=True, text=True, timeout=timeout)
     elapsed = time.monotonic() - started
-    for secret in SECRETS:
-        assert secret not in done.stdout + done.stderr, f"case {name} printed a secret"
+    assert leaked(done.stdout + done.stderr) == [], f"case {name} printed a secret"
     assert done.returncode == 0, f"case {name} failed:\n{done.stderr}"
     return elapsed
 
@@ -193,7 +198,60 @@ def test_not_json_is_protocol_error(abi_test, emu):
 
 
 def test_huge_answer_is_refused(abi_test, emu):
-    run_fault_case(abi_test, emu, "huge_answer_is_refused", "huge", expected_requests=1, mb=8)
+    run_fault_case(abi_test, emu, "huge_answer_is_refused", "huge", expected_requests=1, mb=64)
+
+
+def test_huge_chunked_answer_is_refused(abi_test, emu):
+    """No Content-Length to refuse early: the 1 MiB cap holds while reading."""
+    run_fault_case(abi_test, emu, "huge_chunked_answer_is_refused", "huge_chunked", expected_requests=1, mb=64)
+
+
+def test_truncated_answer_is_unknown(abi_test, emu):
+    run_fault_case(abi_test, emu, "truncated_answer_is_unknown", "truncated", expected_requests=1)
+
+
+def test_wrong_types_are_protocol_error(abi_test, emu):
+    run_fault_case(abi_test, emu, "wrong_types_are_protocol_error", "wrong_types", expected_requests=1)
+
+
+def test_missing_results_are_unknown(abi_test, emu):
+    run_fault_case(abi_test, emu, "missing_results_are_unknown", "missing_results", expected_requests=1)
+
+
+def test_all_failed_is_partial(abi_test, emu):
+    run_fault_case(abi_test, emu, "all_failed_is_partial", "all_failed", expected_requests=1)
+
+
+# Every fault kind, one call each (503 and 429 three times: the call retries twice).
+FAULT_MATRIX = [("status500", {}), ("status503", {"count": 3, "retry_after": 0}),
+                ("status429", {"count": 3, "retry_after": 0}), ("html502", {}), ("reset", {}),
+                ("truncated", {}), ("not_json", {}), ("wrong_types", {}), ("huge", {"mb": 2}),
+                ("huge_chunked", {"mb": 2}), ("missing_results", {}), ("all_failed", {}),
+                ("echo_headers", {}), ("delay", {"ms": 1500})]
+
+
+@pytest.mark.parametrize("credentials", ["ak_sk_with_security_token", "iam_token"])
+def test_messages_hold_no_secret(abi_test, emu, credentials):
+    """The fault matrix, a broken proxy that quotes the request's headers back included: no
+    SK, token or signature in any message, field or log line."""
+    for kind, params in FAULT_MATRIX:
+        params = dict(params)
+        emu.fault(kind, count=params.pop("count", 1), **params)
+    extra = {"DCS_TEST_CALLS": str(len(FAULT_MATRIX))}
+    if credentials == "iam_token":
+        extra["DCS_TEST_USE_IAM_TOKEN"] = "1"
+    done = subprocess.run([str(abi_test), "messages_hold_no_secret"], env=client_env(emu, **extra),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(FAULT_MATRIX)
+    assert any("Bad gateway. The request was:" in line for line in lines)  # the echo did arrive
+    signatures = [value.split("Signature=")[1] for request in emu.requests()
+                  for name, value in request["headers"] if name.lower() == "authorization"]
+    assert len(signatures) == (0 if credentials == "iam_token" else emu.stats()["api_requests"])
+    secrets = (*SECRETS, *signatures)
+    assert leaked(done.stdout + done.stderr, secrets) == [], "a secret appeared in a message"
+    assert leaked(emu.log_text(), secrets) == [], "a secret appeared in the emulator's log"
 
 
 def test_dead_reused_connection_is_not_resent(abi_test, emu):

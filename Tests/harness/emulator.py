@@ -5,8 +5,8 @@
         ... send API requests to emu.url ...
         assert emu.stats()["api_requests"] == 1
 
-The binary is $DCS_EMULATOR, else <repo>/.build/debug/dcs-emulator
-(build it with `swift build --product dcs-emulator`).
+The binary is $DCS_EMULATOR, else <repo>/.build/release/dcs-emulator
+(scripts/build.sh builds it).
 """
 
 import json
@@ -34,7 +34,7 @@ LISTENING_PREFIX = "dcs-emulator listening on "
 
 
 def emulator_binary():
-    return os.environ.get("DCS_EMULATOR") or str(REPO_ROOT / ".build" / "debug" / "dcs-emulator")
+    return os.environ.get("DCS_EMULATOR") or str(REPO_ROOT / ".build" / "release" / "dcs-emulator")
 
 
 def credential_args():
@@ -53,7 +53,7 @@ class Emulator:
     def __init__(self, args=(), *, test_credentials=True, binary=None):
         self.binary = binary or emulator_binary()
         if not os.access(self.binary, os.X_OK):
-            raise EmulatorError(f"no emulator binary at {self.binary}: run `swift build --product dcs-emulator` "
+            raise EmulatorError(f"no emulator binary at {self.binary}: run scripts/build.sh "
                                 "or set DCS_EMULATOR")
         command = [self.binary, *(credential_args() if test_credentials else []), *args, "--port", "0"]
         log = tempfile.NamedTemporaryFile(prefix="dcs-emulator-", suffix=".log", delete=False)
