@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import client_env, closed_port_url
+from conftest import MEMCHECK, client_env, closed_port_url, under_memcheck
 from emulator import Emulator, TEST_AK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN, TEST_SK
 from tls_proxy import TLSProxy
 
@@ -26,12 +26,19 @@ def leaked(text, secrets=SECRETS):
 def run_case(abi_test, name, emulator, timeout=120, **extra_env):
     """Runs one C case; fails with its own report when a check in C failed."""
     started = time.monotonic()
-    done = subprocess.run([str(abi_test), name], env=client_env(emulator, **extra_env),
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(under_memcheck([abi_test, name]), env=client_env(emulator, **extra_env),
+                          capture_output=True, text=True, timeout=timeout * (10 if MEMCHECK else 1))
     elapsed = time.monotonic() - started
     assert leaked(done.stdout + done.stderr) == [], f"case {name} printed a secret"
     assert done.returncode == 0, f"case {name} failed:\n{done.stderr}"
     return elapsed
+
+
+def assert_returns_within(elapsed, seconds):
+    """Time bounds hold for the program itself; under valgrind, which slows it many times over,
+    they are checked in the normal run only."""
+    if not MEMCHECK:
+        assert elapsed < seconds
 
 
 OFFLINE_CASES = ["version_and_names", "null_objects_are_harmless", "config_setters_check_their_argument",
@@ -170,7 +177,7 @@ def test_html_502_is_readable(abi_test, emu):
 def test_503_retried_then_success(abi_test, emu):
     elapsed = run_fault_case(abi_test, emu, "503_retried_then_success", "status503", expected_requests=2,
                              retry_after=1)
-    assert elapsed >= 1.0  # Retry-After: 1 was honoured
+    assert elapsed >= 1.0  # Retry-After: 1 was honoured (a lower bound holds under valgrind too)
 
 
 def test_503_retries_exhausted(abi_test, emu):
@@ -186,7 +193,7 @@ def test_429_retries_exhausted(abi_test, emu):
 def test_timeout_after_send_is_unknown(abi_test, emu):
     elapsed = run_fault_case(abi_test, emu, "timeout_after_send_is_unknown", "delay", expected_requests=1,
                              total_ms=1000, ms=4000)
-    assert elapsed < 3.5  # returns at the 1 s timeout, not after the 4 s delay
+    assert_returns_within(elapsed, 3.5)  # returns at the 1 s timeout, not after the 4 s delay
 
 
 def test_reset_after_send_is_unknown(abi_test, emu):
@@ -198,12 +205,13 @@ def test_not_json_is_protocol_error(abi_test, emu):
 
 
 def test_huge_answer_is_refused(abi_test, emu):
-    run_fault_case(abi_test, emu, "huge_answer_is_refused", "huge", expected_requests=1, mb=64)
+    run_fault_case(abi_test, emu, "huge_answer_is_refused", "huge", expected_requests=2, mb=64, skip=1)
 
 
 def test_huge_chunked_answer_is_refused(abi_test, emu):
     """No Content-Length to refuse early: the 1 MiB cap holds while reading."""
-    run_fault_case(abi_test, emu, "huge_chunked_answer_is_refused", "huge_chunked", expected_requests=1, mb=64)
+    run_fault_case(abi_test, emu, "huge_chunked_answer_is_refused", "huge_chunked", expected_requests=2, mb=64,
+                   skip=1)
 
 
 def test_truncated_answer_is_unknown(abi_test, emu):
@@ -240,8 +248,8 @@ def test_messages_hold_no_secret(abi_test, emu, credentials):
     extra = {"DCS_TEST_CALLS": str(len(FAULT_MATRIX))}
     if credentials == "iam_token":
         extra["DCS_TEST_USE_IAM_TOKEN"] = "1"
-    done = subprocess.run([str(abi_test), "messages_hold_no_secret"], env=client_env(emu, **extra),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(under_memcheck([abi_test, "messages_hold_no_secret"]), env=client_env(emu, **extra),
+                          capture_output=True, text=True, timeout=1200 if MEMCHECK else 120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == len(FAULT_MATRIX)
@@ -276,14 +284,14 @@ def test_call_is_the_general_form(abi_test, emu):
 def test_deadline_cuts_a_slow_answer(abi_test, emu):
     emu.fault("delay", ms=4000)
     elapsed = run_case(abi_test, "deadline_cuts_a_slow_answer", emu)
-    assert elapsed < 2.5  # the 500 ms deadline, not the 30 s timeout nor the 4 s delay
+    assert_returns_within(elapsed, 2.5)  # the 500 ms deadline, not the 30 s timeout nor the 4 s delay
     assert emu.stats()["api_requests"] == 1
 
 
 def test_deadline_stops_retries(abi_test, emu):
     emu.fault("status503", count=3, retry_after=2)
     elapsed = run_case(abi_test, "deadline_stops_retries", emu)
-    assert elapsed < 1.5  # did not wait the 2 s Retry-After
+    assert_returns_within(elapsed, 1.5)  # did not wait the 2 s Retry-After
     assert emu.stats()["api_requests"] == 1
 
 

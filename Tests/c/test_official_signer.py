@@ -14,7 +14,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from conftest import client_env
+from conftest import client_env, under_memcheck
 from emulator import Emulator, TEST_AK, TEST_SECURITY_TOKEN, TEST_SK
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~ !\"#$%&'()*+,/:;<=>?@[\\]^`{|}éß日本🔥"
@@ -57,7 +57,8 @@ def test_generated_requests_match_the_official_signer(dcsctl, emu):
     for round_ in range(40):
         action = rng.choice(["restart", "soft_restart", "flush"])
         ids = random_ids(rng, rng.randint(1, 60))  # over 50 ids: two requests
-        done = subprocess.run([str(dcsctl), action, *ids], env=client_env(emu), capture_output=True, text=True)
+        done = subprocess.run(under_memcheck([dcsctl, action, *ids]), env=client_env(emu), capture_output=True,
+                              text=True)
         assert done.returncode in (0, 1), done.stderr  # 2 would be a refusal, a 401 among them
         calls += 1 if len(ids) <= 50 else 2
     check_recorded_requests(emu, calls)
@@ -67,7 +68,7 @@ def test_generated_requests_match_the_official_signer(dcsctl, emu):
 def test_temporary_credentials_match_the_official_signer(dcsctl):
     with Emulator(["--record-requests", "--security-token", TEST_SECURITY_TOKEN, "--quiet"]) as emulator:
         env = client_env(emulator, HUAWEICLOUD_SDK_SECURITY_TOKEN=TEST_SECURITY_TOKEN)
-        done = subprocess.run([str(dcsctl), "restart", "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"], env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(under_memcheck([dcsctl, "restart", "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"]),
+                              env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         check_recorded_requests(emulator, 1)
