@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -39,14 +40,14 @@ type Client struct {
 
 // testHookFinalized, when set by a test, runs after the finalizer freed a
 // client.
-var testHookFinalized func()
+var testHookFinalized atomic.Pointer[func()]
 
 func newClientFromHandle(handle *C.dcs_client) *Client {
 	c := &Client{handle: handle}
 	runtime.SetFinalizer(c, func(c *Client) {
 		c.Close()
-		if testHookFinalized != nil {
-			testHookFinalized()
+		if hook := testHookFinalized.Load(); hook != nil {
+			(*hook)()
 		}
 	})
 	return c
