@@ -104,7 +104,14 @@ type scenario struct {
 
 var usageLine = "usage: dcsctl restart|soft_restart|flush ID...\n"
 
-func scenarios(closedURL string) []scenario {
+// scenarios are the cases both tests run; "connection refused" uses a
+// loopback port on which nothing listens.
+func scenarios(t *testing.T) []scenario {
+	t.Helper()
+	closedURL, err := emulator.ClosedURL()
+	if err != nil {
+		t.Fatal(err)
+	}
 	r6, r5, r3, frozen := emulator.Running6, emulator.Running5, emulator.Running3, emulator.Frozen
 	rid := `[0-9a-f]{32}`
 	return []scenario{
@@ -158,11 +165,7 @@ func arm(t *testing.T, s scenario) {
 }
 
 func TestOutputAndExitCodes(t *testing.T) {
-	closed, err := emulator.ClosedURL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range scenarios(closed) {
+	for _, s := range scenarios(t) {
 		t.Run(s.name, func(t *testing.T) {
 			arm(t, s)
 			got := dcsctl(t, s.env, s.args...)
@@ -236,11 +239,7 @@ func TestSameAsTheCExample(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("compiling %s: %v\n%s", source, err, out)
 	}
-	closed, err := emulator.ClosedURL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range scenarios(closed) {
+	for _, s := range scenarios(t) {
 		t.Run(s.name, func(t *testing.T) {
 			arm(t, s)
 			goRun := dcsctl(t, s.env, s.args...)
