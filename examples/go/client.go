@@ -99,8 +99,9 @@ func (c *Client) SoftRestart(ctx context.Context, ids ...string) ([]Result, erro
 // OutcomeNotSent and the *Error wraps ctx.Err() (StatusTimeout for a passed
 // deadline, StatusInvalid for a cancellation). A deadline bounds the whole
 // call, retries included (dcs_call's deadline_ms: the time left, rounded up
-// to a millisecond); a call it cuts short is StatusTimeout and also wraps
-// context.DeadlineExceeded. A cancellation while the call runs is not seen
+// to a millisecond); a call it cuts short is StatusTimeout and, when it
+// ended within 20 ms of the deadline, also wraps context.DeadlineExceeded.
+// A cancellation while the call runs is not seen
 // by the library: the call runs to its end (bounded by the client's timeouts
 // and the deadline) and its results and error are returned as they are,
 // because its requests may have been applied.
