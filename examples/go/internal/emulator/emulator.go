@@ -86,6 +86,8 @@ func Start(args ...string) (*Emulator, error) {
 	command = append(command, "--port", "0")
 	cmd := exec.Command(binary, command...)
 	cmd.Stderr = log
+	// Should the test process die without Stop (a panic), the emulator goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
