@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"libdcs.local/dcs/internal/emulator"
+)
+
+// runAsMain makes the test binary act as dcsctl itself: the tests run it
+// with this variable set, so that main, its exit code and its two streams
+// are the real ones.
+const runAsMain = "DCSCTL_TEST_RUN_MAIN"
+
+var emu *emulator.Emulator
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsMain) == "1" {
+		main()
+		return
+	}
+	var err error
+	emu, err = emulator.Start("--restart-seconds", "0", "--quiet")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dcsctl tests need dcs-emulator: %v\n", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	emu.Stop()
+	os.Exit(code)
+}
+
+type runResult struct {
+	stdout, stderr string
+	exit           int
+}
+
+// clientEnv is the environment dcs_config_from_env reads, pointing at the
+// emulator, changed by changes ("" unsets).
+func clientEnv(changes map[string]string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HUAWEICLOUD_SDK_") && !strings.HasPrefix(kv, "DCS_") &&
+			!strings.HasPrefix(kv, runAsMain+"=") {
+			env = append(env, kv)
+		}
+	}
+	values := map[string]string{
+		"DCS_ENDPOINT": emu.URL, "HUAWEICLOUD_SDK_AK": emulator.AK, "HUAWEICLOUD_SDK_SK": emulator.SK,
+		"HUAWEICLOUD_SDK_PROJECT_ID": emulator.ProjectID,
+	}
+	for name, value := range changes {
+		values[name] = value
+	}
+	for name, value := range values {
+		if value != "" {
+			env = append(env, name+"="+value)
+		}
+	}
+	return env
+}
+
+func execute(t *testing.T, program string, env []string, args ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(program, args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	code := 0
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %s: %v", program, err)
+	}
+	return runResult{stdout.String(), stderr.String(), code}
+}
+
+// dcsctl runs the Go dcsctl (this test binary as main).
+func dcsctl(t *testing.T, changes map[string]string, args ...string) runResult {
+	t.Helper()
+	return execute(t, os.Args[0], append(clientEnv(changes), runAsMain+"=1"), args...)
+}
+
+type scenario struct {
+	name    string
+	args    []string
+	env     map[string]string
+	fault   string // armed before the run
+	stdout  string
+	stderr  *regexp.Regexp // nil: nothing on stderr
+	exit    int
+	exactly string // when set, the whole stderr
+}
+
+var usageLine = "usage: dcsctl restart|soft_restart|flush ID...\n"
+
+// scenarios are the cases both tests run; "connection refused" uses a
+// loopback port on which nothing listens.
+func scenarios(t *testing.T) []scenario {
+	t.Helper()
+	closedURL, err := emulator.ClosedURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r6, r5, r3, frozen := emulator.Running6, emulator.Running5, emulator.Running3, emulator.Frozen
+	rid := `[0-9a-f]{32}`
+	return []scenario{
+		{name: "no arguments", exit: 2, exactly: usageLine},
+		{name: "no ids", args: []string{"restart"}, exit: 2, exactly: usageLine},
+		{name: "unknown action", args: []string{"reboot", r6}, exit: 2, exactly: usageLine},
+		{name: "restart", args: []string{"restart", r6, r5}, stdout: r6 + " success\n" + r5 + " success\n"},
+		{name: "soft_restart", args: []string{"soft_restart", r6}, stdout: r6 + " success\n"},
+		{name: "flush", args: []string{"flush", r6}, stdout: r6 + " success\n"},
+		{name: "partial", args: []string{"flush", r6, r3, frozen, "no-such-instance"},
+			stdout: r6 + " success\n" + r3 + " failed\n" + frozen + " failed\nno-such-instance failed\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EPARTIAL http_status=200 code=- request_id=` + rid + `: .*3 of 4.*\n$`),
+			exit:   1},
+		{name: "wrong sk", args: []string{"restart", r6}, env: map[string]string{"HUAWEICLOUD_SDK_SK": "not-the-secret-key"},
+			stdout: r6 + " failed\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EAPI http_status=401 code=APIGW\.0301 request_id=` + rid + `: .*\n$`),
+			exit:   2},
+		{name: "500", args: []string{"restart", r6, r5}, fault: "status500",
+			stdout: r6 + " unknown\n" + r5 + " unknown\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EAPI http_status=500 code=DCS\.5000 request_id=` + rid + `: .*may have been applied.*\n$`),
+			exit:   2},
+		{name: "not json", args: []string{"restart", r6}, fault: "not_json", stdout: r6 + " unknown\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EPROTOCOL http_status=200 code=- request_id=` + rid + `: .*\n$`),
+			exit:   2},
+		{name: "connection refused", args: []string{"restart", r6}, env: map[string]string{"DCS_ENDPOINT": closedURL},
+			stdout: r6 + " not_sent\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ETRANSPORT http_status=0 code=- request_id=-: .*not sent.*\n$`),
+			exit:   2},
+		{name: "invalid id", args: []string{"restart", r6, ""},
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EINVAL http_status=0 code=- request_id=-: instance_ids\[1\] is empty\n$`),
+			exit:   2},
+		{name: "bad environment", args: []string{"restart", r6}, env: map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": "bad/project"},
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ECONFIG http_status=0 code=- request_id=-: .*HUAWEICLOUD_SDK_PROJECT_ID.*\n$`),
+			exit:   2},
+		{name: "no endpoint", args: []string{"restart", r6}, env: map[string]string{"DCS_ENDPOINT": ""},
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ECONFIG http_status=0 code=- request_id=-: .*no endpoint.*\n$`),
+			exit:   2},
+	}
+}
+
+func arm(t *testing.T, s scenario) {
+	t.Helper()
+	if err := emu.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if s.fault != "" {
+		if err := emu.Fault(s.fault, 1, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestOutputAndExitCodes(t *testing.T) {
+	for _, s := range scenarios(t) {
+		t.Run(s.name, func(t *testing.T) {
+			arm(t, s)
+			got := dcsctl(t, s.env, s.args...)
+			if got.exit != s.exit {
+				t.Errorf("exit %d, expected %d; stderr %q", got.exit, s.exit, got.stderr)
+			}
+			if got.stdout != s.stdout {
+				t.Errorf("stdout %q, expected %q", got.stdout, s.stdout)
+			}
+			switch {
+			case s.exactly != "":
+				if got.stderr != s.exactly {
+					t.Errorf("stderr %q, expected %q", got.stderr, s.exactly)
+				}
+			case s.stderr == nil:
+				if got.stderr != "" {
+					t.Errorf("stderr %q, expected nothing", got.stderr)
+				}
+			case !s.stderr.MatchString(got.stderr):
+				t.Errorf("stderr %q does not match %s", got.stderr, s.stderr)
+			}
+			for _, secret := range []string{emulator.SK, "not-the-secret-key"} {
+				if strings.Contains(got.stdout+got.stderr, secret) {
+					t.Errorf("the output shows the secret %q", secret)
+				}
+			}
+		})
+	}
+}
+
+// libdcsPath is the libdcs.so this test binary loaded.
+func libdcsPath(t *testing.T) string {
+	maps, err := os.Open("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer maps.Close()
+	scanner := bufio.NewScanner(maps)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) >= 6 && strings.HasPrefix(filepath.Base(fields[5]), "libdcs.so") {
+			return fields[5]
+		}
+	}
+	t.Fatal("no libdcs.so among the loaded libraries")
+	return ""
+}
+
+var requestID = regexp.MustCompile(`request_id=[0-9a-f]{32}`)
+
+// The C example, compiled against the same libdcs.so, prints the same bytes
+// and exits with the same code in every scenario (request ids aside, which
+// the service makes new for each request).
+func TestSameAsTheCExample(t *testing.T) {
+	source, err := filepath.Abs("../../../c/dcsctl.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	include, err := filepath.Abs("../../../../include")
+	if err != nil {
+		t.Fatal(err)
+	}
+	libdir := filepath.Dir(libdcsPath(t))
+	cDcsctl := filepath.Join(t.TempDir(), "dcsctl-c")
+	compiler := os.Getenv("CC")
+	if compiler == "" {
+		compiler = "cc"
+	}
+	build := exec.Command(compiler, "-std=c11", "-O1", "-I"+include, source, "-o", cDcsctl,
+		"-L"+libdir, "-ldcs", "-Wl,-rpath,"+libdir)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("compiling %s: %v\n%s", source, err, out)
+	}
+	for _, s := range scenarios(t) {
+		t.Run(s.name, func(t *testing.T) {
+			arm(t, s)
+			goRun := dcsctl(t, s.env, s.args...)
+			arm(t, s)
+			cRun := execute(t, cDcsctl, clientEnv(s.env), s.args...)
+			goRun.stderr = requestID.ReplaceAllString(goRun.stderr, "request_id=RID")
+			cRun.stderr = requestID.ReplaceAllString(cRun.stderr, "request_id=RID")
+			if goRun != cRun {
+				t.Errorf("Go dcsctl: %+v\nC dcsctl:  %+v", goRun, cRun)
+			}
+		})
+	}
+}

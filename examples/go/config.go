@@ -1,0 +1,238 @@
+package dcs
+
+/*
+#include <stdlib.h>
+#include "dcs.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// Config holds a client's settings. Zero fields keep the library's defaults
+// (or, with NewClientFromEnvWith, what the environment set).
+type Config struct {
+	Endpoint  string // "https://dcs.cn-north-4.myhuaweicloud.com"; wins over Region
+	Region    string // "cn-north-4": the endpoint becomes https://dcs.{Region}.myhuaweicloud.com
+	ProjectID string
+
+	// AK/SK credentials, SecurityToken only with temporary ones; or an IAM
+	// token in AuthToken. Not both.
+	AK            string
+	SK            string
+	SecurityToken string
+	AuthToken     string
+
+	ConnectTimeout time.Duration // default 10 s; rounded up to whole milliseconds
+	Timeout        time.Duration // per request (connect, send, answer); default 30 s
+	MaxRetries     *int          // nil: the library's default (2); 0 turns retries off
+
+	CAFile   string // PEM file of CA certificates instead of the system's store
+	Insecure bool   // no TLS verification and http:// to any host: for tests only
+}
+
+const redacted = "[redacted]"
+
+// The library's default timeouts (dcs.h), passed when only one is set.
+const (
+	defaultConnectTimeoutMs = 10000
+	defaultTimeoutMs        = 30000
+)
+
+// String shows the settings with every secret (SK, SecurityToken, AuthToken)
+// replaced, so that printing a Config never leaks one.
+func (c Config) String() string {
+	hide := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return redacted
+	}
+	retries := "default"
+	if c.MaxRetries != nil {
+		retries = fmt.Sprint(*c.MaxRetries)
+	}
+	return fmt.Sprintf("dcs.Config{Endpoint:%q Region:%q ProjectID:%q AK:%q SK:%q SecurityToken:%q AuthToken:%q "+
+		"ConnectTimeout:%v Timeout:%v MaxRetries:%s CAFile:%q Insecure:%v}",
+		c.Endpoint, c.Region, c.ProjectID, c.AK, hide(c.SK), hide(c.SecurityToken), hide(c.AuthToken),
+		c.ConnectTimeout, c.Timeout, retries, c.CAFile, c.Insecure)
+}
+
+// GoString is String, for %#v.
+func (c Config) GoString() string { return c.String() }
+
+// NewClient makes a client from cfg alone; the environment is not read.
+// Setting errors are *Error: StatusInvalid for a field of the wrong form
+// (the message names the field), StatusConfig when the settings do not make
+// a whole (no endpoint, no project id, no credentials, plain HTTP to a
+// remote host, unreadable CAFile).
+func NewClient(cfg Config) (*Client, error) {
+	return newClient(false, cfg)
+}
+
+// NewClientFromEnv makes a client from the environment, as the C examples
+// do: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN,
+// HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT and DCS_REGION. A malformed
+// variable is a StatusConfig error naming it.
+func NewClientFromEnv() (*Client, error) {
+	return newClient(true, Config{})
+}
+
+// NewClientFromEnvWith reads the environment, then applies the non-zero
+// fields of overrides on top (AK/SK replace an IAM token and the other way
+// round, as in the C setters).
+func NewClientFromEnvWith(overrides Config) (*Client, error) {
+	return newClient(true, overrides)
+}
+
+func newClient(fromEnv bool, cfg Config) (*Client, error) {
+	ccfg := C.dcs_config_new()
+	if ccfg == nil {
+		return nil, &Error{Status: StatusNoMemory, Message: "out of memory"}
+	}
+	defer C.dcs_config_free(ccfg)
+	if fromEnv {
+		if st := C.dcs_config_from_env(ccfg); st != C.DCS_OK {
+			return nil, &Error{Status: Status(st), Message: C.GoString(C.dcs_config_error(ccfg))}
+		}
+	}
+	if err := apply(ccfg, cfg); err != nil {
+		return nil, err
+	}
+	var handle *C.dcs_client
+	var cerr *C.dcs_error
+	if st := C.dcs_client_new(ccfg, &handle, &cerr); st != C.DCS_OK {
+		return nil, takeError(st, cerr)
+	}
+	return newClientFromHandle(handle), nil
+}
+
+// apply hands the non-zero fields of cfg to the C setters. A failed setter's
+// message (dcs_config_error) gets the Go field's name in front.
+func apply(ccfg *C.dcs_config, cfg Config) error {
+	strs := []struct{ field, value string }{
+		{"Endpoint", cfg.Endpoint}, {"Region", cfg.Region}, {"ProjectID", cfg.ProjectID},
+		{"AK", cfg.AK}, {"SK", cfg.SK}, {"SecurityToken", cfg.SecurityToken},
+		{"AuthToken", cfg.AuthToken}, {"CAFile", cfg.CAFile},
+	}
+	for _, s := range strs {
+		// C strings end at a NUL: a value holding one would be cut short silently.
+		if strings.IndexByte(s.value, 0) >= 0 {
+			return &Error{Status: StatusInvalid, Message: "Config." + s.field + " holds a NUL byte"}
+		}
+	}
+	if (cfg.AK != "" || cfg.SK != "" || cfg.SecurityToken != "") && cfg.AuthToken != "" {
+		return &Error{Status: StatusInvalid, Message: "Config has both AK/SK credentials and an AuthToken: set one"}
+	}
+
+	// Each setter copies its strings, so they are freed right after it.
+	set := func(field string, call func() C.dcs_status) error {
+		if st := call(); st != C.DCS_OK {
+			return &Error{Status: Status(st), Message: "Config." + field + ": " + C.GoString(C.dcs_config_error(ccfg))}
+		}
+		return nil
+	}
+	setString := func(field, value string, setter func(*C.dcs_config, *C.char) C.dcs_status) error {
+		if value == "" {
+			return nil
+		}
+		cs := C.CString(value)
+		defer C.free(unsafe.Pointer(cs))
+		return set(field, func() C.dcs_status { return setter(ccfg, cs) })
+	}
+
+	if err := setString("Endpoint", cfg.Endpoint, func(c *C.dcs_config, s *C.char) C.dcs_status {
+		return C.dcs_config_set_endpoint(c, s)
+	}); err != nil {
+		return err
+	}
+	if err := setString("Region", cfg.Region, func(c *C.dcs_config, s *C.char) C.dcs_status {
+		return C.dcs_config_set_region(c, s)
+	}); err != nil {
+		return err
+	}
+	if err := setString("ProjectID", cfg.ProjectID, func(c *C.dcs_config, s *C.char) C.dcs_status {
+		return C.dcs_config_set_project_id(c, s)
+	}); err != nil {
+		return err
+	}
+	if cfg.AK != "" || cfg.SK != "" || cfg.SecurityToken != "" {
+		ak, sk := C.CString(cfg.AK), C.CString(cfg.SK)
+		defer C.free(unsafe.Pointer(ak))
+		defer C.free(unsafe.Pointer(sk))
+		var token *C.char // NULL: no security token
+		if cfg.SecurityToken != "" {
+			token = C.CString(cfg.SecurityToken)
+			defer C.free(unsafe.Pointer(token))
+		}
+		if err := set("AK/SK", func() C.dcs_status { return C.dcs_config_set_credentials(ccfg, ak, sk, token) }); err != nil {
+			return err
+		}
+	}
+	if err := setString("AuthToken", cfg.AuthToken, func(c *C.dcs_config, s *C.char) C.dcs_status {
+		return C.dcs_config_set_auth_token(c, s)
+	}); err != nil {
+		return err
+	}
+	if cfg.ConnectTimeout != 0 || cfg.Timeout != 0 {
+		total, err := millis("Timeout", cfg.Timeout, defaultTimeoutMs)
+		if err != nil {
+			return err
+		}
+		// A Timeout shorter than the default connect timeout bounds that too.
+		defaultConnect := uint32(defaultConnectTimeoutMs)
+		if total < defaultConnect {
+			defaultConnect = total
+		}
+		connect, err := millis("ConnectTimeout", cfg.ConnectTimeout, defaultConnect)
+		if err != nil {
+			return err
+		}
+		if err := set("ConnectTimeout/Timeout", func() C.dcs_status {
+			return C.dcs_config_set_timeouts(ccfg, C.uint32_t(connect), C.uint32_t(total))
+		}); err != nil {
+			return err
+		}
+	}
+	if cfg.MaxRetries != nil {
+		n := *cfg.MaxRetries
+		if n < 0 || int64(n) > math.MaxUint32 {
+			return &Error{Status: StatusInvalid, Message: fmt.Sprintf("Config.MaxRetries %d is out of range", n)}
+		}
+		if err := set("MaxRetries", func() C.dcs_status { return C.dcs_config_set_max_retries(ccfg, C.uint32_t(n)) }); err != nil {
+			return err
+		}
+	}
+	if err := setString("CAFile", cfg.CAFile, func(c *C.dcs_config, s *C.char) C.dcs_status {
+		return C.dcs_config_set_ca_file(c, s)
+	}); err != nil {
+		return err
+	}
+	if cfg.Insecure {
+		if err := set("Insecure", func() C.dcs_status { return C.dcs_config_set_insecure(ccfg, 1) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// millis converts a timeout to whole milliseconds, rounded up; 0 gives the
+// library's default (which setting one timeout makes us pass explicitly).
+func millis(field string, d time.Duration, defaultMs uint32) (uint32, error) {
+	switch {
+	case d == 0:
+		return defaultMs, nil
+	case d < 0:
+		return 0, &Error{Status: StatusInvalid, Message: "Config." + field + " is negative"}
+	}
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > math.MaxUint32 {
+		return 0, &Error{Status: StatusInvalid, Message: "Config." + field + " is too long"}
+	}
+	return uint32(ms), nil
+}

@@ -1,0 +1,101 @@
+// Package dcs restarts, soft-restarts and flushes Huawei Cloud DCS (managed
+// Redis) instances through libdcs, the C library described by include/dcs.h.
+//
+//	client, err := dcs.NewClientFromEnv()
+//	if err != nil { ... }
+//	defer client.Close()
+//	results, err := client.Restart(ctx, "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef")
+//	for _, r := range results {
+//		fmt.Println(r.InstanceID, r.Outcome)
+//	}
+//	if err != nil { ... } // also when only some instances failed: see IsPartial
+//
+// Every error this package returns is an *Error carrying the fields of the
+// library's dcs_error (status, HTTP status, service error code, message,
+// request id). Results are returned alongside the error whenever the call got
+// as far as sending, so that an unknown outcome ("it may have been applied")
+// is never lost.
+//
+// Linking: by default the package compiles against <repo>/include and links
+// <repo>/.build/release/libdcs.so (the output of `swift build -c release`),
+// with that directory as the run path. CGO_CFLAGS and CGO_LDFLAGS come before
+// these flags, so CGO_LDFLAGS="-L/dir -Wl,-rpath,/dir" links and runs the
+// libdcs.so in /dir instead. Build with -tags dcs_pkgconfig to take the flags
+// from `pkg-config dcs` (an installed copy) and nothing from the repository.
+package dcs
+
+/*
+#cgo !dcs_pkgconfig CFLAGS: -I${SRCDIR}/../../include
+#cgo !dcs_pkgconfig LDFLAGS: -L${SRCDIR}/../../.build/release -ldcs -Wl,-rpath,${SRCDIR}/../../.build/release
+#cgo dcs_pkgconfig pkg-config: dcs
+#include "dcs.h"
+*/
+import "C"
+
+import "math"
+
+// Limits of one call, from dcs.h.
+const (
+	MaxIDsPerCall    = C.DCS_MAX_IDS_PER_CALL    // ids one call accepts
+	MaxIDsPerRequest = C.DCS_MAX_IDS_PER_REQUEST // ids per HTTP request (the service's limit)
+	MaxIDBytes       = C.DCS_MAX_ID_BYTES        // longest id, in bytes
+)
+
+// Version is the version of the loaded libdcs, "MAJOR.MINOR.PATCH".
+func Version() string {
+	return C.GoString(C.dcs_version())
+}
+
+// Status is the status of a call, dcs_status in C. Its values are the C
+// values; the library only ever appends new ones.
+type Status int
+
+const (
+	StatusOK        Status = C.DCS_OK         // every instance reported success
+	StatusPartial   Status = C.DCS_EPARTIAL   // the service answered, but not every instance succeeded
+	StatusInvalid   Status = C.DCS_EINVAL     // bad argument: rejected before anything was sent
+	StatusConfig    Status = C.DCS_ECONFIG    // configuration missing or invalid
+	StatusTransport Status = C.DCS_ETRANSPORT // network, DNS or TLS failure
+	StatusTimeout   Status = C.DCS_ETIMEOUT   // no complete answer in time
+	StatusAPI       Status = C.DCS_EAPI       // the service answered with an error status
+	StatusProtocol  Status = C.DCS_EPROTOCOL  // the answer could not be understood
+	StatusNoMemory  Status = C.DCS_ENOMEM     // out of memory
+)
+
+// String is the C name of the status, "DCS_EAPI" for StatusAPI, and
+// "DCS_UNKNOWN_STATUS" for a value the loaded library does not know.
+func (s Status) String() string {
+	return C.GoString(C.dcs_status_name(C.dcs_status(cEnumValue(int(s)))))
+}
+
+// Outcome is what happened to one instance, dcs_outcome in C.
+type Outcome int
+
+const (
+	OutcomeSuccess Outcome = C.DCS_OUTCOME_SUCCESS  // the service reported success
+	OutcomeFailed  Outcome = C.DCS_OUTCOME_FAILED   // the service reported failure or refused the request: not applied
+	OutcomeNotSent Outcome = C.DCS_OUTCOME_NOT_SENT // no request for it reached the service: certainly not applied
+	OutcomeUnknown Outcome = C.DCS_OUTCOME_UNKNOWN  // sent, but no answer says what happened: it may have been applied
+)
+
+// String is the name the examples print: "success", "failed", "not_sent",
+// "unknown"; "invalid" for a value the loaded library does not know.
+func (o Outcome) String() string {
+	return C.GoString(C.dcs_outcome_name(C.dcs_outcome(cEnumValue(int(o)))))
+}
+
+// cEnumValue keeps a value that does not fit a C enum (32 bits) from wrapping
+// around into a known one: it becomes math.MinInt32, which no status or
+// outcome will ever be.
+func cEnumValue(v int) int32 {
+	if int(int32(v)) != v {
+		return math.MinInt32
+	}
+	return int32(v)
+}
+
+// Result is the outcome of one instance of a call.
+type Result struct {
+	InstanceID string
+	Outcome    Outcome
+}

@@ -1,0 +1,3 @@
+module libdcs.local/dcs
+
+go 1.19

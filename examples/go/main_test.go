@@ -1,0 +1,70 @@
+package dcs
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"libdcs.local/dcs/internal/emulator"
+)
+
+// emu is the one emulator of this package's tests: the default fleet plus
+// emu-0001..emu-0120, restarts complete at once so that calls can repeat.
+var emu *emulator.Emulator
+
+func TestMain(m *testing.M) {
+	var err error
+	emu, err = emulator.Start("--record-requests", "--restart-seconds", "0", "--generated-instances", "120", "--quiet")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dcs tests need dcs-emulator: %v\n", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	emu.Stop()
+	os.Exit(code)
+}
+
+// fresh resets the emulator: zero counters, no recorded requests or faults.
+func fresh(t *testing.T) *emulator.Emulator {
+	t.Helper()
+	if err := emu.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	return emu
+}
+
+func testConfig() Config {
+	return Config{Endpoint: emu.URL, ProjectID: emulator.ProjectID, AK: emulator.AK, SK: emulator.SK}
+}
+
+// testClient makes a client for the emulator, changed by adjust, closed at the
+// end of the test.
+func testClient(t *testing.T, adjust func(*Config)) *Client {
+	t.Helper()
+	cfg := testConfig()
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	client, err := NewClient(cfg)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
+func stats(t *testing.T) emulator.Stats {
+	t.Helper()
+	s, err := emu.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func fault(t *testing.T, kind string, count, skip int, params map[string]interface{}) {
+	t.Helper()
+	if err := emu.Fault(kind, count, skip, params); err != nil {
+		t.Fatal(err)
+	}
+}
