@@ -48,6 +48,11 @@ extern "C" {
 /* The longest instance id accepted, in bytes, without the terminating NUL. */
 #define DCS_MAX_ID_BYTES 128
 
+/* The defaults of a new dcs_config. */
+#define DCS_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DCS_DEFAULT_TOTAL_TIMEOUT_MS   30000
+#define DCS_DEFAULT_MAX_RETRIES        2
+
 /* ------------------------------------------------------------------------
  * Version and status codes
  * ------------------------------------------------------------------------ */
@@ -110,9 +115,10 @@ typedef struct dcs_error   dcs_error;    /* the details of a failed call, owned 
  * message of a failed one is read with dcs_config_error.
  * ------------------------------------------------------------------------ */
 
-/* A new config with the defaults: no endpoint, no credentials, 10 s to
- * connect, 30 s per request, 2 retries, TLS verified against the system's CA
- * store. NULL only when out of memory. Free it with dcs_config_free. */
+/* A new config with the defaults: no endpoint, no credentials,
+ * DCS_DEFAULT_CONNECT_TIMEOUT_MS to connect, DCS_DEFAULT_TOTAL_TIMEOUT_MS per
+ * request, DCS_DEFAULT_MAX_RETRIES retries, TLS verified against the system's
+ * CA store. NULL only when out of memory. Free it with dcs_config_free. */
 dcs_config *dcs_config_new(void);
 
 /* Frees a config. NULL is a no-op. Clients made from it are not affected. */
@@ -273,6 +279,10 @@ typedef struct dcs_call_options {
 #define DCS_CALL_OPTIONS_VERSION 1
 #define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0 }
 
+/* Sets *options to DCS_CALL_OPTIONS_INIT, for callers that cannot use the
+ * macro (cgo, ctypes). NULL is a no-op. */
+void dcs_call_options_init(dcs_call_options *options);
+
 /* The general form of the three calls above, with per-call options: exactly
  * as dcs_restart, dcs_soft_restart or dcs_flush for `action`, with
  * `options` NULL meaning the defaults. DCS_EINVAL for an action or an options
@@ -292,6 +302,11 @@ size_t dcs_results_count(const dcs_results *results);
  * results). The id string lives as long as results. Entries come in the
  * order of the ids passed to the call. */
 int dcs_results_next(dcs_results *results, const char **instance_id, dcs_outcome *outcome);
+
+/* Entry `index` (0 to count - 1) without stepping: returns 1 and sets
+ * *instance_id and *outcome (each may be NULL), or returns 0 when index is out
+ * of range or results is NULL. For bindings that copy all entries at once. */
+int dcs_results_at(const dcs_results *results, size_t index, const char **instance_id, dcs_outcome *outcome);
 
 /* Starts the stepping over from the first entry. NULL is a no-op. */
 void dcs_results_rewind(dcs_results *results);

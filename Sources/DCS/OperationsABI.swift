@@ -50,6 +50,13 @@ public func dcs_flush(_ client: OpaquePointer?, _ instanceIDs: UnsafePointer<Uns
     perform(.flush, client, instanceIDs, count, out, err)
 }
 
+@_cdecl("dcs_call_options_init")
+public func dcs_call_options_init(_ options: UnsafeMutableRawPointer?) {
+    guard let options else { return }
+    options.storeBytes(of: 1, toByteOffset: CallOptionsLayout.version, as: UInt32.self)
+    options.storeBytes(of: 0, toByteOffset: CallOptionsLayout.deadlineMs, as: UInt32.self)
+}
+
 @_cdecl("dcs_call")
 public func dcs_call(_ client: OpaquePointer?, _ action: Int32,
                      _ instanceIDs: UnsafePointer<UnsafePointer<CChar>?>?, _ count: UInt,

@@ -36,6 +36,18 @@ public func dcs_results_next(_ results: OpaquePointer?, _ instanceID: UnsafeMuta
     return 1
 }
 
+@_cdecl("dcs_results_at")
+public func dcs_results_at(_ results: OpaquePointer?, _ index: UInt,
+                           _ instanceID: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                           _ outcome: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guard let results else { return 0 }
+    let box = Unmanaged<ResultsBox>.borrow(results)
+    guard index < UInt(box.outcomes.count) else { return 0 }
+    instanceID?.pointee = box.instanceIDs[Int(index)].borrowed
+    outcome?.pointee = box.outcomes[Int(index)].rawValue
+    return 1
+}
+
 @_cdecl("dcs_results_rewind")
 public func dcs_results_rewind(_ results: OpaquePointer?) {
     guard let results else { return }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DCSCore
 
@@ -243,5 +244,27 @@ struct SettingsTests {
         try settings.setProjectID("p")
         settings.setCredentials(.iamToken("t"))
         #expect(try settings.resolved().endpoint.baseURL == "http://127.0.0.1:9")
+    }
+}
+
+/// The defaults the header promises are the ones a new config has.
+struct HeaderDefaultsTests {
+    static func headerMacro(_ name: String) throws -> UInt32 {
+        let header = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("include/dcs.h")
+        let text = try String(contentsOf: header, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("#define \(name) ") })
+        return try #require(UInt32(line.split(separator: " ").last ?? ""))
+    }
+
+    @Test func new_settings_have_the_header_defaults() throws {
+        let settings = ClientSettings()
+        #expect(settings.connectTimeoutMs == (try Self.headerMacro("DCS_DEFAULT_CONNECT_TIMEOUT_MS")))
+        #expect(settings.totalTimeoutMs == (try Self.headerMacro("DCS_DEFAULT_TOTAL_TIMEOUT_MS")))
+        #expect(settings.maxRetries == (try Self.headerMacro("DCS_DEFAULT_MAX_RETRIES")))
+        #expect(InstanceIDs.maxBytes == Int(try Self.headerMacro("DCS_MAX_ID_BYTES")))
+        #expect(InstanceIDs.maxPerCall == Int(try Self.headerMacro("DCS_MAX_IDS_PER_CALL")))
+        #expect(ChunkPlan.maxIDsPerRequest == Int(try Self.headerMacro("DCS_MAX_IDS_PER_REQUEST")))
     }
 }

@@ -144,6 +144,12 @@ static void test_success(void) {
     dcs_results_rewind(results);
     const char *id = NULL;
     CHECK(dcs_results_next(results, &id, NULL) == 1 && strcmp(id, RUNNING_6) == 0);
+    dcs_outcome outcome = DCS_OUTCOME_UNKNOWN;
+    CHECK(dcs_results_at(results, 2, &id, &outcome) == 1 && strcmp(id, RUNNING_4) == 0);
+    CHECK(outcome == DCS_OUTCOME_SUCCESS);
+    CHECK(dcs_results_at(results, 3, &id, &outcome) == 0);
+    CHECK(dcs_results_at(results, SIZE_MAX, NULL, NULL) == 0);
+    CHECK(dcs_results_at(NULL, 0, &id, &outcome) == 0);
     dcs_results_free(results);
     dcs_client_free(client);
 }
@@ -719,6 +725,12 @@ static void test_call_is_the_general_form(void) {
     dcs_call_options options = DCS_CALL_OPTIONS_INIT;
     CHECK_STATUS(dcs_call(client, DCS_ACTION_SOFT_RESTART, ids, 1, &options, &results, &err), DCS_OK);
     dcs_results_free(results);
+
+    dcs_call_options initialised;
+    memset(&initialised, 0xff, sizeof initialised);
+    dcs_call_options_init(&initialised);
+    CHECK(memcmp(&initialised, &options, sizeof options) == 0);
+    dcs_call_options_init(NULL);
 
     EXPECT_EINVAL(dcs_call(client, (dcs_action)7, ids, 1, NULL, &results, &err), "action 7");
     options.version = 99;
