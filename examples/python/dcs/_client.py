@@ -293,8 +293,8 @@ class Client:
         lib = _native.library()
         results = _native.ResultsHandle()
         err = _native.ErrorHandle()
+        handle = self._enter()
         try:
-            handle = self._enter()
             try:
                 status = lib.dcs_call(handle, action.value, array, len(encoded), ctypes.byref(options),
                                       ctypes.byref(results), ctypes.byref(err))
