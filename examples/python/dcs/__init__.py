@@ -35,7 +35,8 @@ def version() -> str:
     """The loaded libdcs's version, "MAJOR.MINOR.PATCH" (loads the library)."""
     from ._native import library
 
-    return library().dcs_version().decode("ascii")
+    version: bytes = library().dcs_version()
+    return version.decode("ascii")
 
 
 __all__ = [

@@ -8,7 +8,7 @@ import numbers
 import os
 import threading
 import weakref
-from typing import Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Union
 
 from . import _native
 from ._errors import ConfigError, DcsError, InvalidArgument, OutOfMemory, error_for
@@ -138,7 +138,7 @@ def _read_results(lib: ctypes.CDLL, results: _native.ResultsHandle) -> List[Resu
             known = Outcome(outcome.value)
         except ValueError:  # appended by a newer library: it may have been applied
             known = Outcome.UNKNOWN
-        collected.append(Result(instance_id.value.decode("utf-8", "surrogateescape"), known))
+        collected.append(Result((instance_id.value or b"").decode("utf-8", "surrogateescape"), known))
     return collected
 
 
@@ -198,7 +198,7 @@ class Client:
         client._open(True, overrides)
         return client
 
-    def _open(self, from_env: bool, settings: dict) -> None:
+    def _open(self, from_env: bool, settings: Dict[str, Any]) -> None:
         self._lock = threading.Lock()
         self._calls_in_flight = 0
         self._closed = True  # until the handle exists

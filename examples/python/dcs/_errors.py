@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Dict, Iterable, List, Optional, Type, Union
+from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union
 
 from ._values import Result, Status
 
@@ -57,12 +57,13 @@ class DcsError(Exception):
                 f"http_status={self.http_status}, code={self.code!r}, request_id={self.request_id!r}, "
                 f"results=<{len(self.results)} results>)")
 
-    def __reduce__(self):  # keyword-only fields: pickle (multiprocessing) needs to be told
+    def __reduce__(self) -> Tuple[Any, ...]:  # keyword-only fields: pickle (multiprocessing) needs to be told
         return (_rebuild, (type(self), self.message, int(self.status), self.http_status, self.code,
                            self.request_id, self.results))
 
 
-def _rebuild(cls, message, status, http_status, code, request_id, results):
+def _rebuild(cls: Type[DcsError], message: str, status: int, http_status: int, code: str, request_id: str,
+             results: List[Result]) -> DcsError:
     return cls(message, status=status_of(status), http_status=http_status, code=code,
                request_id=request_id, results=results)
 
@@ -134,7 +135,7 @@ def status_of(value: int) -> Union[Status, int]:
         return value
 
 
-def error_for(status: int, message: str, **fields) -> DcsError:
+def error_for(status: int, message: str, **fields: Any) -> DcsError:
     """The exception for a C status: its own class, or DcsError for a status this binding does not know."""
     known = status_of(status)
     cls = ERROR_CLASSES.get(known, DcsError) if isinstance(known, Status) else DcsError
