@@ -8,7 +8,7 @@ import pytest
 
 import dcs
 from binding_support import RUNNING_5, RUNNING_6, leaked_secrets
-from emulator import TEST_AK, TEST_AUTH_TOKEN, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
+from emulator import TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN, TEST_SK
 
 
 def nothing_sent(emu):

@@ -11,7 +11,7 @@ import weakref
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from . import _native
-from ._errors import ConfigError, DcsError, InvalidArgument, OutOfMemory, error_for
+from ._errors import DcsError, InvalidArgument, OutOfMemory, error_for
 from ._values import Action, Outcome, Result, Status
 
 # uint32_t milliseconds: the largest timeout or deadline C can take, in seconds.
@@ -54,15 +54,15 @@ def _milliseconds(seconds: object, name: str) -> int:
     return round(milliseconds)
 
 
-def _ids(ids: object) -> List[bytes]:
+def _ids(ids: Iterable[str]) -> List[bytes]:
     """Any iterable of str as UTF-8 bytes, checked for type before anything reaches C."""
     if isinstance(ids, (str, bytes, bytearray, memoryview)):
         raise TypeError(f"ids must be an iterable of str, not a single {type(ids).__name__}")
     try:
-        items = list(ids)  # type: ignore[call-overload]
+        iterator = iter(ids)
     except TypeError:
         raise TypeError(f"ids must be an iterable of str, not {type(ids).__name__}") from None
-    return [_encode(item, f"instance_ids[{index}]") for index, item in enumerate(items)]
+    return [_encode(item, f"instance_ids[{index}]") for index, item in enumerate(iterator)]
 
 
 def _action(action: Union[Action, str]) -> Action:
