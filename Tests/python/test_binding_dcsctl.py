@@ -1,0 +1,171 @@
+"""examples/python/dcsctl.py against the C examples/c/dcsctl: same command line, stdout lines,
+stderr line and exit codes. The C program is compiled here against include/dcs.h and the
+libdcs.so under test; both run against the emulator, and their outputs are compared."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from binding_support import (DCSCTL_PY, FROZEN, GENERATED, REPO, RUNNING_3, RUNNING_4, RUNNING_5, RUNNING_6,
+                             client_env, closed_port_url, leaked_secrets)
+from dcs import _native
+
+OUTCOME_LINE = re.compile(r"\S+ (success|failed|not_sent|unknown)")
+ERROR_LINE = re.compile(r"dcsctl: (DCS_[A-Z_]+) http_status=(\d+) code=(\S+) request_id=(\S+): (.+)")
+USAGE = "usage: dcsctl restart|soft_restart|flush ID...\n"
+
+
+@pytest.fixture(scope="session")
+def c_dcsctl(tmp_path_factory):
+    """examples/c/dcsctl.c built against the library under test."""
+    library = os.path.realpath(_native.library()._name)
+    output = tmp_path_factory.mktemp("dcsctl") / "dcsctl"
+    libdir = os.path.dirname(library)
+    if not os.path.exists(os.path.join(libdir, "libdcs.so")):
+        pytest.fail(f"{libdir} has no libdcs.so to link examples/c/dcsctl.c with")
+    subprocess.run(["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", f"-I{REPO / 'include'}",
+                    str(REPO / "examples" / "c" / "dcsctl.c"), "-o", str(output), f"-L{libdir}", "-ldcs",
+                    f"-Wl,-rpath,{libdir}"], check=True)
+    return output
+
+
+class Run:
+    def __init__(self, done):
+        self.code = done.returncode
+        self.stdout = done.stdout.decode("utf-8", "surrogateescape")
+        self.stderr = done.stderr.decode("utf-8", "surrogateescape")
+
+    def normalized(self):
+        """What may differ between two runs: the request id and libcurl's timings."""
+        def clean(text):
+            return re.sub(r"\d+ (ms|milliseconds)", r"N \1", re.sub(r"request_id=[0-9a-f]+", "request_id=RID", text))
+
+        return self.code, clean(self.stdout), clean(self.stderr)
+
+    def lines(self):
+        return self.stdout.splitlines()
+
+
+def run(command, emu, args, env, fault):
+    emu.reset()
+    if fault:
+        emu.fault(**fault)
+    done = subprocess.run([*command, *args], env=env, capture_output=True, timeout=120)
+    result = Run(done)
+    assert leaked_secrets(result.stdout, result.stderr) == []
+    return result
+
+
+def run_both(c_dcsctl, emu, args, fault=None, **env_extra):
+    """Runs the C and the Python dcsctl in the same situation; checks they agree; returns Python's run."""
+    env = client_env(emu, **env_extra)
+    for name, value in env_extra.items():
+        if value is None:
+            del env[name]
+    c = run([str(c_dcsctl)], emu, args, env, fault)
+    py = run([sys.executable, str(DCSCTL_PY)], emu, args, env, fault)
+    assert py.normalized() == c.normalized()
+    # The documented format, whatever C printed.
+    assert all(OUTCOME_LINE.fullmatch(line) for line in py.lines())
+    if py.code == 0:
+        assert py.stderr == ""
+    elif py.stderr != USAGE:
+        assert py.stderr.count("\n") == 1 and ERROR_LINE.fullmatch(py.stderr.rstrip("\n"))
+    return py
+
+
+def error_fields(run_):
+    return ERROR_LINE.fullmatch(run_.stderr.rstrip("\n")).groups()
+
+
+def test_success(c_dcsctl, emu):
+    for action in ("restart", "soft_restart", "flush"):
+        py = run_both(c_dcsctl, emu, [action, RUNNING_6, RUNNING_5, RUNNING_4])
+        assert py.code == 0
+        assert py.lines() == [f"{RUNNING_6} success", f"{RUNNING_5} success", f"{RUNNING_4} success"]
+
+
+def test_partial(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["flush", RUNNING_6, RUNNING_3, FROZEN, "no-such-instance", "café"])
+    assert py.code == 1
+    assert py.lines() == [f"{RUNNING_6} success", f"{RUNNING_3} failed", f"{FROZEN} failed",
+                          "no-such-instance failed", "café failed"]
+    status, http, code, request_id, message = error_fields(py)
+    assert (status, http, code) == ("DCS_EPARTIAL", "200", "-") and request_id != "-"
+    assert "4 of 5" in message
+
+
+def test_wrong_sk(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], HUAWEICLOUD_SDK_SK="not-the-secret-key")
+    assert py.code == 2 and py.lines() == [f"{RUNNING_6} failed"]
+    status, http, code, request_id, _ = error_fields(py)
+    assert (status, http, code) == ("DCS_EAPI", "401", "APIGW.0301") and len(request_id) == 32
+
+
+def test_500_prints_the_results_before_the_error_line(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6, RUNNING_5], fault={"kind": "status500"})
+    assert py.code == 2 and py.lines() == [f"{RUNNING_6} unknown", f"{RUNNING_5} unknown"]
+    assert error_fields(py)[:3] == ("DCS_EAPI", "500", "DCS.5000")
+    # Both streams into one pipe: the results come first, the error line last.
+    emu.reset()
+    emu.fault("status500")
+    merged = subprocess.run([sys.executable, str(DCSCTL_PY), "restart", RUNNING_6, RUNNING_5], env=client_env(emu),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60).stdout
+    lines = merged.splitlines()
+    assert lines[:2] == [f"{RUNNING_6} unknown", f"{RUNNING_5} unknown"] and lines[2].startswith("dcsctl: DCS_EAPI")
+
+
+def test_fault_on_the_second_request_of_120_ids(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["flush", *GENERATED], fault={"kind": "status500", "skip": 1})
+    assert py.code == 2
+    assert py.lines() == ([f"{i} success" for i in GENERATED[:50]] + [f"{i} unknown" for i in GENERATED[50:100]]
+                          + [f"{i} not_sent" for i in GENERATED[100:]])
+
+
+def test_connection_refused(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], DCS_ENDPOINT=closed_port_url())
+    assert py.code == 2 and py.lines() == [f"{RUNNING_6} not_sent"]
+    assert error_fields(py)[:4] == ("DCS_ETRANSPORT", "0", "-", "-")
+
+
+def test_unreadable_answer(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], fault={"kind": "not_json"})
+    assert py.code == 2 and py.lines() == [f"{RUNNING_6} unknown"]
+    assert error_fields(py)[0] == "DCS_EPROTOCOL"
+
+
+def test_config_error_from_the_environment(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], HUAWEICLOUD_SDK_PROJECT_ID="bad/project")
+    assert py.code == 2 and py.stdout == ""
+    status, http, code, request_id, message = error_fields(py)
+    assert (status, http, code, request_id) == ("DCS_ECONFIG", "0", "-", "-")
+    assert message.startswith("HUAWEICLOUD_SDK_PROJECT_ID")
+    assert emu.stats()["api_requests"] == 0
+
+
+def test_missing_config(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], DCS_ENDPOINT=None)
+    assert py.code == 2 and py.stdout == "" and error_fields(py)[0] == "DCS_ECONFIG"
+    assert "no endpoint" in py.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["restart"], ["reboot", RUNNING_6], ["RESTART", RUNNING_6]])
+def test_usage(c_dcsctl, emu, args):
+    py = run_both(c_dcsctl, emu, args)
+    assert (py.code, py.stdout, py.stderr) == (2, "", USAGE)
+
+
+@pytest.mark.parametrize("ids, message", [
+    ([""], "instance_ids[0] is empty"),
+    ([RUNNING_6, RUNNING_6], "instance_ids[1] repeats instance_ids[0]"),
+    ([RUNNING_6, b"abc\xff"], "instance_ids[1] is not valid UTF-8"),
+    (["tab\tid"], "instance_ids[0] holds a control character"),
+])
+def test_invalid_ids(c_dcsctl, emu, ids, message):
+    py = run_both(c_dcsctl, emu, ["restart", *ids])
+    assert py.code == 2 and py.stdout == ""
+    assert error_fields(py)[0] == "DCS_EINVAL" and message in py.stderr
+    assert emu.stats()["api_requests"] == 0

@@ -1,0 +1,166 @@
+"""Finding and loading libdcs.so, and the ctypes prototypes of the whole header."""
+
+import ctypes
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import dcs
+from binding_support import PACKAGE_ROOT, REPO
+from dcs import _native
+
+
+@pytest.fixture(scope="module")
+def real_library():
+    """The libdcs.so these tests loaded (from $DCS_LIBRARY or the checkout's build output)."""
+    return os.path.realpath(_native.library()._name)
+
+
+def load_in(package_parent, env_extra=(), code="import dcs; print(dcs._native.library()._name)"):
+    """Imports dcs from `package_parent` in a fresh interpreter with no DCS_LIBRARY nor
+    LD_LIBRARY_PATH unless given; returns (exit code, stdout, stderr)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DCS_LIBRARY", "LD_LIBRARY_PATH", "PYTHONPATH")}
+    env.update({"PYTHONPATH": str(package_parent), **dict(env_extra)})
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          cwd="/")
+    return done.returncode, done.stdout.strip(), done.stderr
+
+
+def copy_package(destination):
+    shutil.copytree(PACKAGE_ROOT / "dcs", destination / "dcs", ignore=shutil.ignore_patterns("__pycache__"))
+    return destination
+
+
+def fake_checkout(root, with_build=None):
+    """A checkout's shape: include/dcs.h, examples/python/dcs, and .build/release/libdcs.so
+    (a link to `with_build`) when given."""
+    (root / "include").mkdir(parents=True)
+    shutil.copy(REPO / "include" / "dcs.h", root / "include" / "dcs.h")
+    copy_package(root / "examples" / "python")
+    if with_build:
+        (root / ".build" / "release").mkdir(parents=True)
+        (root / ".build" / "release" / "libdcs.so").symlink_to(with_build)
+    return root
+
+
+def test_dcs_library_is_used_when_set(tmp_path, real_library):
+    status, out, err = load_in(copy_package(tmp_path), {"DCS_LIBRARY": real_library})
+    assert (status, out) == (0, real_library), err
+
+
+def test_dcs_library_is_the_only_place_tried_when_set(tmp_path, real_library):
+    system = tmp_path / "lib"
+    system.mkdir()
+    (system / "libdcs.so.0").symlink_to(real_library)
+    status, out, err = load_in(copy_package(tmp_path), {"DCS_LIBRARY": "/nonexistent/libdcs.so",
+                                                          "LD_LIBRARY_PATH": str(system)})
+    assert status != 0
+    assert "LibraryLoadError" in err
+    assert "/nonexistent/libdcs.so (from $DCS_LIBRARY): no such file" in err
+    assert "libdcs.so.0" not in err  # not silently replaced by the system's copy
+
+
+def test_a_file_that_is_no_library_is_reported(tmp_path):
+    fake = tmp_path / "libdcs.so"
+    fake.write_text("not an ELF file")
+    status, out, err = load_in(copy_package(tmp_path / "pkg"), {"DCS_LIBRARY": str(fake)})
+    assert status != 0 and f"{fake} (from $DCS_LIBRARY):" in err
+
+
+def test_checkout_build_output_is_found(tmp_path, real_library):
+    root = fake_checkout(tmp_path / "repo", with_build=real_library)
+    status, out, err = load_in(root / "examples" / "python")
+    assert (status, out) == (0, str(root / ".build" / "release" / "libdcs.so")), err
+
+
+def test_error_names_every_place_tried(tmp_path):
+    root = fake_checkout(tmp_path / "repo")
+    status, out, err = load_in(root / "examples" / "python")
+    assert status != 0
+    assert f"{root}/.build/release/libdcs.so (the checkout's build output): no such file" in err
+    assert "libdcs.so.0 (the system loader" in err
+    assert "DCS_LIBRARY" in err  # says how to point at one
+
+
+def test_installed_copy_uses_the_system_loader(tmp_path, real_library):
+    system = tmp_path / "lib"
+    system.mkdir()
+    (system / "libdcs.so.0").symlink_to(real_library)
+    site = copy_package(tmp_path / "site-packages")
+    status, out, err = load_in(site, {"LD_LIBRARY_PATH": str(system)})
+    assert (status, out) == (0, "libdcs.so.0"), err
+    status, out, err = load_in(site)
+    assert status != 0 and "libdcs.so.0 (the system loader" in err and "build output" not in err
+
+
+def test_import_loads_nothing_until_first_use(tmp_path):
+    status, out, err = load_in(copy_package(tmp_path), {"DCS_LIBRARY": "/nonexistent/libdcs.so"}, code=(
+        "import dcs\n"
+        "assert str(dcs.Outcome.NOT_SENT) == 'not_sent'\n"
+        "try:\n"
+        "    dcs.Client()\n"
+        "except dcs.LibraryLoadError as error:\n"
+        "    assert isinstance(error, OSError)\n"
+        "    print('LibraryLoadError')\n"))
+    assert (status, out) == (0, "LibraryLoadError"), err
+
+
+def header_functions():
+    """{name: number of parameters} for every function include/dcs.h declares."""
+    header = (REPO / "include" / "dcs.h").read_text()
+    header = re.sub(r"/\*.*?\*/", "", header, flags=re.S)
+    functions = {}
+    for match in re.finditer(r"^[a-z][\w \*]*?\b(dcs_\w+)\s*\(([^)]*)\);", header, flags=re.M):
+        parameters = match.group(2).strip()
+        functions[match.group(1)] = 0 if parameters in ("", "void") else parameters.count(",") + 1
+    return functions
+
+
+def test_every_function_of_the_header_has_argtypes_and_restype():
+    functions = header_functions()
+    assert len(functions) == 32
+    assert sorted(_native.PROTOTYPES) == sorted(functions)
+    lib = _native.library()
+    for name, arity in functions.items():
+        restype, argtypes = _native.PROTOTYPES[name]
+        function = getattr(lib, name)
+        assert function.argtypes == argtypes and len(argtypes) == arity, name
+        assert function.restype is restype, name
+
+
+def test_handles_cannot_be_mixed_up_nor_made_from_ints():
+    lib = _native.library()
+    with pytest.raises(ctypes.ArgumentError):
+        lib.dcs_client_free(_native.ConfigHandle())
+    with pytest.raises(ctypes.ArgumentError):
+        lib.dcs_results_count(5)
+    with pytest.raises(ctypes.ArgumentError):
+        lib.dcs_error_free(None)
+    assert lib.dcs_results_count(_native.ResultsHandle()) == 0  # a NULL of the right type is fine
+
+
+def test_names_and_values_are_the_c_ones():
+    lib = _native.library()
+    for status in dcs.Status:
+        assert lib.dcs_status_name(status).decode() == status.c_name
+    assert dcs.DcsError("x", status=42).status_name == lib.dcs_status_name(42).decode() == "DCS_UNKNOWN_STATUS"
+    assert [s.value for s in dcs.Status] == [0, 1, -1, -2, -3, -4, -5, -6, -7]
+    for outcome in dcs.Outcome:
+        assert lib.dcs_outcome_name(outcome.value).decode() == outcome.c_name == str(outcome)
+    assert [o.value for o in dcs.Outcome] == [0, 1, 2, 3]
+    assert [a.value for a in dcs.Action] == [0, 1, 2]
+    assert re.fullmatch(r"0\.\d+\.\d+", dcs.version())
+
+
+def test_exceptions_are_the_language_s_own():
+    assert issubclass(dcs.InvalidArgument, ValueError) and issubclass(dcs.Timeout, TimeoutError)
+    assert issubclass(dcs.OutOfMemory, MemoryError)
+    for cls in (dcs.PartialFailure, dcs.InvalidArgument, dcs.ConfigError, dcs.TransportError, dcs.Timeout,
+                dcs.ApiError, dcs.ProtocolError, dcs.OutOfMemory):
+        assert issubclass(cls, dcs.DcsError)
+        assert cls("m").status is cls.default_status
+    assert {cls.default_status for cls in dcs.DcsError.__subclasses__()} == set(dcs.Status) - {dcs.Status.OK}

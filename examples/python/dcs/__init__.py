@@ -1,0 +1,46 @@
+"""Python binding of libdcs: restart, soft-restart and flush Huawei Cloud DCS (managed Redis)
+instances through PUT /v2/{project_id}/instances/status.
+
+    import dcs
+
+    with dcs.Client.from_env() as client:
+        try:
+            for result in client.restart(["2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"]):
+                print(result.instance_id, result.outcome)
+        except dcs.DcsError as error:
+            print(error, error.results)
+
+A call returns only when every instance succeeded; anything else raises a DcsError subclass
+carrying every instance's Result, so a partial success can never pass for a full one.
+The library libdcs.so is loaded on first use: from $DCS_LIBRARY when set, else from the
+checkout's .build/release/libdcs.so when this package runs from a checkout, else libdcs.so.0
+through the system loader.
+"""
+
+from ._client import Client
+from ._errors import (ApiError, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
+                      ProtocolError, Timeout, TransportError)
+from ._native import LibraryLoadError
+from ._values import Action, Outcome, Result, Status
+
+__version__ = "0.1.0"
+
+# From include/dcs.h.
+MAX_IDS_PER_CALL = 10000
+MAX_IDS_PER_REQUEST = 50
+MAX_ID_BYTES = 128
+
+
+def version() -> str:
+    """The loaded libdcs's version, "MAJOR.MINOR.PATCH" (loads the library)."""
+    from ._native import library
+
+    version: bytes = library().dcs_version()
+    return version.decode("ascii")
+
+
+__all__ = [
+    "Action", "ApiError", "Client", "ConfigError", "DcsError", "InvalidArgument", "LibraryLoadError",
+    "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "MAX_ID_BYTES", "Outcome", "OutOfMemory", "PartialFailure",
+    "ProtocolError", "Result", "Status", "Timeout", "TransportError", "version",
+]

@@ -1,0 +1,142 @@
+"""The exceptions: one class per dcs_status, each keeping every field of the dcs_error."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union
+
+from ._values import Result, Status
+
+
+class DcsError(Exception):
+    """A call did not fully succeed. Carries every field of the C dcs_error and the results.
+
+    Attributes:
+        status: the Status (a plain int for a status this binding does not know).
+        http_status: the HTTP status of the service's answer; 0 when there was none.
+        code: the service's error code ("DCS.4065", "APIGW.0301"); "" when none.
+        message: what went wrong, in English; never holds a secret.
+        request_id: the X-Request-Id of the answer, for Huawei's support; "" when none.
+        results: one Result per instance id of the call, in order, whenever the call got as
+            far as sending (also for errors: outcomes say what may have been applied); [] when
+            nothing was sent.
+    """
+
+    default_status: ClassVar[Optional[Status]] = None
+
+    def __init__(self, message: str, *, status: Union[Status, int, None] = None, http_status: int = 0,
+                 code: str = "", request_id: str = "", results: Iterable[Result] = ()) -> None:
+        super().__init__(message)
+        if status is None:
+            status = self.default_status
+        if status is None:
+            raise TypeError(f"{type(self).__name__} needs a status")
+        self.status: Union[Status, int] = status
+        self.http_status = http_status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.results: List[Result] = list(results)
+
+    @property
+    def status_name(self) -> str:
+        """The name dcs_status_name gives: "DCS_EAPI"; "DCS_UNKNOWN_STATUS" for an unknown one."""
+        return self.status.c_name if isinstance(self.status, Status) else "DCS_UNKNOWN_STATUS"
+
+    def __str__(self) -> str:
+        details = [self.status_name]
+        if self.http_status:
+            details.append(f"http_status={self.http_status}")
+        if self.code:
+            details.append(f"code={self.code}")
+        if self.request_id:
+            details.append(f"request_id={self.request_id}")
+        return f"{self.message} ({', '.join(details)})"
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.message!r}, status={self.status_name}, "
+                f"http_status={self.http_status}, code={self.code!r}, request_id={self.request_id!r}, "
+                f"results=<{len(self.results)} results>)")
+
+    def __reduce__(self) -> Tuple[Any, ...]:  # keyword-only fields: pickle (multiprocessing) needs to be told
+        return (_rebuild, (type(self), self.message, int(self.status), self.http_status, self.code,
+                           self.request_id, self.results))
+
+
+def _rebuild(cls: Type[DcsError], message: str, status: int, http_status: int, code: str, request_id: str,
+             results: List[Result]) -> DcsError:
+    return cls(message, status=status_of(status), http_status=http_status, code=code,
+               request_id=request_id, results=results)
+
+
+class PartialFailure(DcsError):
+    """DCS_EPARTIAL: every request was answered, but not every instance succeeded.
+
+    Raised rather than returned so that a partial result can never pass for success; read
+    `results` for each instance's outcome (or call Client.call with raise_on_partial=False).
+    """
+
+    default_status = Status.EPARTIAL
+
+
+class InvalidArgument(DcsError, ValueError):
+    """DCS_EINVAL: a bad argument, rejected before anything was sent (also a ValueError)."""
+
+    default_status = Status.EINVAL
+
+
+class ConfigError(DcsError):
+    """DCS_ECONFIG: the configuration is missing a setting or its settings do not fit together."""
+
+    default_status = Status.ECONFIG
+
+
+class TransportError(DcsError):
+    """DCS_ETRANSPORT: network, DNS or TLS failure."""
+
+    default_status = Status.ETRANSPORT
+
+
+class Timeout(DcsError, TimeoutError):
+    """DCS_ETIMEOUT: no complete answer in time (also the builtin TimeoutError)."""
+
+    default_status = Status.ETIMEOUT
+
+
+class ApiError(DcsError):
+    """DCS_EAPI: the service answered with an error status (see http_status and code)."""
+
+    default_status = Status.EAPI
+
+
+class ProtocolError(DcsError):
+    """DCS_EPROTOCOL: the answer could not be understood."""
+
+    default_status = Status.EPROTOCOL
+
+
+class OutOfMemory(DcsError, MemoryError):
+    """DCS_ENOMEM: out of memory (also a MemoryError)."""
+
+    default_status = Status.ENOMEM
+
+
+ERROR_CLASSES: Dict[Status, Type[DcsError]] = {
+    cls.default_status: cls
+    for cls in (PartialFailure, InvalidArgument, ConfigError, TransportError, Timeout, ApiError,
+                ProtocolError, OutOfMemory)
+}
+
+
+def status_of(value: int) -> Union[Status, int]:
+    """The Status for a C value; the int itself for a value this binding does not know."""
+    try:
+        return Status(value)
+    except ValueError:
+        return value
+
+
+def error_for(status: int, message: str, **fields: Any) -> DcsError:
+    """The exception for a C status: its own class, or DcsError for a status this binding does not know."""
+    known = status_of(status)
+    cls = ERROR_CLASSES.get(known, DcsError) if isinstance(known, Status) else DcsError
+    return cls(message, status=known, **fields)

@@ -1,0 +1,187 @@
+"""The ctypes layer: finding and loading libdcs.so, and the prototype of every C function.
+
+Nothing here is public. Every function of include/dcs.h gets `argtypes` and `restype`; each
+handle type is its own `c_void_p` subclass whose `from_param` accepts only that type, so a
+config cannot be passed where a client is expected, and neither can an int or None (plain
+`c_void_p` would turn an int into a pointer and let C crash on it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pathlib
+import threading
+from ctypes import POINTER, c_char_p, c_int, c_size_t, c_uint, c_uint32
+from typing import List, Optional
+
+LIBRARY_ENV = "DCS_LIBRARY"
+SONAME = "libdcs.so.0"
+# The major version of the C ABI this binding is written for (DCS_VERSION_MAJOR in dcs.h).
+ABI_MAJOR = 0
+
+PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+
+
+class LibraryLoadError(OSError):
+    """libdcs.so was not found, or what was found is not a libdcs this binding can use."""
+
+
+class _Handle(ctypes.c_void_p):
+    """An opaque pointer that only its own type may be passed as."""
+
+    @classmethod
+    def from_param(cls, value: object) -> "_Handle":
+        if isinstance(value, cls):
+            return value
+        raise TypeError(f"expected {cls.__name__}, got {type(value).__name__}")
+
+
+class ConfigHandle(_Handle):
+    """dcs_config *"""
+
+
+class ClientHandle(_Handle):
+    """dcs_client *"""
+
+
+class ResultsHandle(_Handle):
+    """dcs_results *"""
+
+
+class ErrorHandle(_Handle):
+    """dcs_error *"""
+
+
+class CallOptions(ctypes.Structure):
+    """struct dcs_call_options (DCS_CALL_OPTIONS_VERSION 1)."""
+
+    _fields_ = [("version", c_uint), ("deadline_ms", c_uint32)]
+
+
+CALL_OPTIONS_VERSION = 1
+
+_status = c_int  # enum dcs_status
+_outcome = c_int  # enum dcs_outcome
+_action = c_int  # enum dcs_action
+_ids = POINTER(c_char_p)  # const char *const *
+_operation = (_status, [ClientHandle, _ids, c_size_t, POINTER(ResultsHandle), POINTER(ErrorHandle)])
+
+# name: (restype, argtypes), in the order of include/dcs.h.
+PROTOTYPES = {
+    "dcs_version": (c_char_p, []),
+    "dcs_status_name": (c_char_p, [_status]),
+    "dcs_outcome_name": (c_char_p, [_outcome]),
+    "dcs_config_new": (ConfigHandle, []),
+    "dcs_config_free": (None, [ConfigHandle]),
+    "dcs_config_set_endpoint": (_status, [ConfigHandle, c_char_p]),
+    "dcs_config_set_region": (_status, [ConfigHandle, c_char_p]),
+    "dcs_config_set_project_id": (_status, [ConfigHandle, c_char_p]),
+    "dcs_config_set_credentials": (_status, [ConfigHandle, c_char_p, c_char_p, c_char_p]),
+    "dcs_config_set_auth_token": (_status, [ConfigHandle, c_char_p]),
+    "dcs_config_set_timeouts": (_status, [ConfigHandle, c_uint32, c_uint32]),
+    "dcs_config_set_max_retries": (_status, [ConfigHandle, c_uint32]),
+    "dcs_config_set_ca_file": (_status, [ConfigHandle, c_char_p]),
+    "dcs_config_set_insecure": (_status, [ConfigHandle, c_int]),
+    "dcs_config_error": (c_char_p, [ConfigHandle]),
+    "dcs_config_from_env": (_status, [ConfigHandle]),
+    "dcs_client_new": (_status, [ConfigHandle, POINTER(ClientHandle), POINTER(ErrorHandle)]),
+    "dcs_client_free": (None, [ClientHandle]),
+    "dcs_restart": _operation,
+    "dcs_soft_restart": _operation,
+    "dcs_flush": _operation,
+    "dcs_call": (_status, [ClientHandle, _action, _ids, c_size_t, POINTER(CallOptions),
+                          POINTER(ResultsHandle), POINTER(ErrorHandle)]),
+    "dcs_results_count": (c_size_t, [ResultsHandle]),
+    "dcs_results_next": (c_int, [ResultsHandle, POINTER(c_char_p), POINTER(_outcome)]),
+    "dcs_results_rewind": (None, [ResultsHandle]),
+    "dcs_results_free": (None, [ResultsHandle]),
+    "dcs_error_status": (_status, [ErrorHandle]),
+    "dcs_error_http_status": (c_int, [ErrorHandle]),
+    "dcs_error_code": (c_char_p, [ErrorHandle]),
+    "dcs_error_message": (c_char_p, [ErrorHandle]),
+    "dcs_error_request_id": (c_char_p, [ErrorHandle]),
+    "dcs_error_free": (None, [ErrorHandle]),
+}
+
+
+def checkout_library() -> Optional[pathlib.Path]:
+    """<repo>/.build/release/libdcs.so when this package runs from a checkout of the repository
+    (examples/python/dcs beside include/dcs.h), else None (an installed copy)."""
+    repo = PACKAGE_DIR.parents[2]
+    if PACKAGE_DIR != repo / "examples" / "python" / "dcs" or not (repo / "include" / "dcs.h").is_file():
+        return None
+    return repo / ".build" / "release" / "libdcs.so"
+
+
+def candidates() -> List[str]:
+    """Where the library is looked for, in order. DCS_LIBRARY, when set, is the only place: a
+    library asked for by name is never silently replaced by another one."""
+    explicit = os.environ.get(LIBRARY_ENV)
+    if explicit:
+        return [explicit]
+    places = []
+    built = checkout_library()
+    if built is not None:
+        places.append(str(built))
+    places.append(SONAME)
+    return places
+
+
+def _describe(place: str) -> str:
+    if place == os.environ.get(LIBRARY_ENV):
+        return f"{place} (from ${LIBRARY_ENV})"
+    if place == SONAME:
+        return f"{place} (the system loader: LD_LIBRARY_PATH, ld.so.cache, the default directories)"
+    return f"{place} (the checkout's build output)"
+
+
+def _open(places: List[str]) -> ctypes.CDLL:
+    failures = []
+    for place in places:
+        if os.sep in place and not os.path.exists(place):
+            failures.append(f"  {_describe(place)}: no such file")
+            continue
+        try:
+            return ctypes.CDLL(place)
+        except OSError as error:
+            failures.append(f"  {_describe(place)}: {error}")
+    raise LibraryLoadError(
+        "libdcs.so could not be loaded; tried:\n" + "\n".join(failures) +
+        f"\nSet {LIBRARY_ENV} to the path of libdcs.so, build it in the checkout "
+        "(swift build -c release), or install it where the system loader finds it.")
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        try:
+            function = getattr(lib, name)
+        except AttributeError:
+            raise LibraryLoadError(f"{lib._name} does not export {name}: not a libdcs this binding can use") from None
+        function.restype = restype
+        function.argtypes = argtypes
+    version = lib.dcs_version().decode("ascii", "replace")
+    if version.split(".")[0] != str(ABI_MAJOR):
+        raise LibraryLoadError(f"{lib._name} is libdcs {version}; this binding needs major version {ABI_MAJOR}")
+
+
+_lock = threading.Lock()
+_library: Optional[ctypes.CDLL] = None
+
+
+def library() -> ctypes.CDLL:
+    """The loaded libdcs, with every prototype declared; loaded on first use."""
+    global _library
+    if _library is not None:
+        return _library
+    with _lock:
+        if _library is None:
+            lib = _open(candidates())
+            _declare(lib)
+            _library = lib
+        return _library
+
+
+def free_client(handle: ClientHandle) -> None:
+    """dcs_client_free, looked up at call time (the weakref.finalize callback of a Client)."""
+    library().dcs_client_free(handle)

@@ -1,0 +1,71 @@
+"""The values a call deals in: statuses, outcomes, actions and one instance's result."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+
+class Status(enum.IntEnum):
+    """enum dcs_status: the status of a call, with the C values."""
+
+    OK = 0
+    EPARTIAL = 1
+    EINVAL = -1
+    ECONFIG = -2
+    ETRANSPORT = -3
+    ETIMEOUT = -4
+    EAPI = -5
+    EPROTOCOL = -6
+    ENOMEM = -7
+
+    @property
+    def c_name(self) -> str:
+        """The name dcs_status_name gives: "DCS_OK", "DCS_EAPI", ..."""
+        return "DCS_" + self.name
+
+
+class Outcome(enum.Enum):
+    """enum dcs_outcome: what happened to one instance, with the C values.
+
+    `str(outcome)` and `outcome.c_name` are the names dcs_outcome_name gives and dcsctl prints:
+    "success", "failed", "not_sent", "unknown".
+    """
+
+    SUCCESS = 0
+    """The service reported success."""
+    FAILED = 1
+    """The service reported failure, or refused the request: not applied."""
+    NOT_SENT = 2
+    """No request for it reached the service: certainly not applied."""
+    UNKNOWN = 3
+    """Sent, but no answer says what happened: it may have been applied."""
+
+    @property
+    def c_name(self) -> str:
+        return self.name.lower()
+
+    def __str__(self) -> str:
+        return self.c_name
+
+
+class Action(enum.Enum):
+    """enum dcs_action: what a call does. `str(action)` is the API's name ("soft_restart")."""
+
+    RESTART = 0
+    """Force restart of the instance."""
+    SOFT_RESTART = 1
+    """Restart of the Redis process only."""
+    FLUSH = 2
+    """Delete all data: cannot be undone; Redis 4.0 and later."""
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """The outcome of one instance of a call."""
+
+    instance_id: str
+    outcome: Outcome
