@@ -2,35 +2,12 @@
 program compiled against include/dcs.h, and an emulator with a fleet big enough for batching."""
 
 import os
-import pathlib
-import socket
 import subprocess
 
 import pytest
 
-from emulator import Emulator, TEST_AK, TEST_AUTH_TOKEN, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
-
-REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-# DCS_MEMCHECK=1 runs every C program of these tests under valgrind memcheck: any memory error
-# or any definitely or indirectly lost block fails the test. (Swift's runtime keeps metadata
-# caches for the life of the process: "still reachable" and "possibly lost", not leaks.)
-MEMCHECK = os.environ.get("DCS_MEMCHECK") == "1"
-VALGRIND = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect"]
-
-
-def under_memcheck(command):
-    """`command`, run under valgrind when DCS_MEMCHECK=1."""
-    return [*VALGRIND, *map(str, command)] if MEMCHECK else [str(part) for part in command]
-
-
-def library_path():
-    path = pathlib.Path(os.environ.get("DCS_LIBRARY") or REPO / ".build" / "release" / "libdcs.so")
-    if not path.exists():
-        pytest.fail(f"no libdcs.so at {path}: run scripts/build.sh (or set DCS_LIBRARY)")
-    return path
+from c_support import MEMCHECK, REPO, compile_c, library_path
+from emulator import Emulator
 
 
 @pytest.fixture(scope="session")
@@ -44,15 +21,6 @@ def libdcs(tmp_path_factory):
         (copy_dir / "libdcs.so.0").symlink_to("libdcs.so")
         os.environ["LD_LIBRARY_PATH"] = str(copy_dir)
     return path
-
-
-def compile_c(source, output, libdcs, extra=()):
-    """Compiles a C program against include/dcs.h and links it with the built libdcs.so."""
-    command = ["cc", "-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-pthread",
-               f"-I{REPO / 'include'}", str(source), "-o", str(output),
-               f"-L{libdcs.parent}", "-ldcs", f"-Wl,-rpath,{libdcs.parent}", *extra]
-    subprocess.run(command, check=True)
-    return output
 
 
 @pytest.fixture(scope="session")
@@ -79,26 +47,3 @@ def abi_emulator():
 def emu(abi_emulator):
     abi_emulator.reset()
     return abi_emulator
-
-
-def client_env(emulator, **extra):
-    """The environment dcs_config_from_env reads, pointing at `emulator`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_SDK_", "DCS_"))}
-    env.update({
-        "DCS_ENDPOINT": emulator.url,
-        "HUAWEICLOUD_SDK_AK": TEST_AK,
-        "HUAWEICLOUD_SDK_SK": TEST_SK,
-        "HUAWEICLOUD_SDK_PROJECT_ID": TEST_PROJECT_ID,
-        "DCS_TEST_IAM_TOKEN": TEST_AUTH_TOKEN,
-        "DCS_TEST_SECURITY_TOKEN": TEST_SECURITY_TOKEN,
-    })
-    env.update(extra)
-    return env
-
-
-def closed_port_url():
-    """A loopback URL on which nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"

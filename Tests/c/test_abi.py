@@ -10,18 +10,10 @@ import time
 
 import pytest
 
-from conftest import MEMCHECK, client_env, closed_port_url, under_memcheck
-from emulator import Emulator, TEST_AK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN, TEST_SK
+from c_support import MEMCHECK, under_memcheck
+from clients import SECRETS, client_env, closed_port_url, leaked
+from emulator import Emulator, TEST_AK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN
 from tls_proxy import TLSProxy
-
-SECRETS = (TEST_SK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN)
-
-
-def leaked(text, secrets=SECRETS):
-    """The positions in `secrets` of those found in `text`: only positions, so that a failing
-    assertion never prints the secret itself."""
-    return [index for index, secret in enumerate(secrets) if secret in text]
-
 
 def run_case(abi_test, name, emulator, timeout=120, **extra_env):
     """Runs one C case; fails with its own report when a check in C failed."""

@@ -3,7 +3,7 @@
 import re
 import subprocess
 
-from conftest import REPO
+from c_support import REPO
 
 DECLARATION = re.compile(r"^[A-Za-z_][\w\s\*]*?\b(dcs_\w+)\s*\(", re.MULTILINE)
 

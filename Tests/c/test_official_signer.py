@@ -14,7 +14,8 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from conftest import client_env, under_memcheck
+from c_support import under_memcheck
+from clients import client_env
 from emulator import Emulator, TEST_AK, TEST_SECURITY_TOKEN, TEST_SK
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~ !\"#$%&'()*+,/:;<=>?@[\\]^`{|}éß日本🔥"

@@ -1,9 +1,8 @@
 """What the Python binding's tests share: the emulator's fleet, environments, secret checks."""
 
-import os
 import pathlib
-import socket
 
+from clients import client_env as shared_client_env, closed_port_url  # noqa: F401 (re-exported)
 from emulator import TEST_AK, TEST_AUTH_TOKEN, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -28,25 +27,5 @@ def leaked_secrets(*texts):
 
 
 def client_env(emulator, **extra):
-    """The environment dcs_config_from_env reads, pointing at `emulator`, and the library's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_SDK_", "DCS_"))}
-    for name in ("DCS_LIBRARY", "DCS_EMULATOR"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    env.update({
-        "DCS_ENDPOINT": emulator.url,
-        "HUAWEICLOUD_SDK_AK": TEST_AK,
-        "HUAWEICLOUD_SDK_SK": TEST_SK,
-        "HUAWEICLOUD_SDK_PROJECT_ID": TEST_PROJECT_ID,
-        "PYTHONPATH": str(PACKAGE_ROOT),
-    })
-    env.update(extra)
-    return env
-
-
-def closed_port_url():
-    """A loopback URL on which nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    """The environment dcs_config_from_env reads, pointing at `emulator`, with the package importable."""
+    return shared_client_env(emulator, PYTHONPATH=str(PACKAGE_ROOT), **extra)

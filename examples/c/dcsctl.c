@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
 
     dcs_config *cfg = dcs_config_new();
     if (cfg == NULL) {
-        fprintf(stderr, "dcsctl: DCS_ENOMEM: out of memory\n");
+        fprintf(stderr, "dcsctl: DCS_ENOMEM http_status=0 code=- request_id=-: out of memory\n");
         return 2;
     }
     dcs_status status = dcs_config_from_env(cfg);

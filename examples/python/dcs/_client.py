@@ -205,7 +205,7 @@ class Client:
         lib = _native.library()
         cfg = lib.dcs_config_new()
         if not cfg:
-            raise OutOfMemory("out of memory: dcs_config_new returned NULL")
+            raise OutOfMemory("out of memory")  # the words of the C and Go dcsctl
         handle = _native.ClientHandle()
         err = _native.ErrorHandle()
         try:

@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		if status, _ := dcs.StatusOf(err); status == dcs.StatusNoMemory {
 			// As the C example says when dcs_config_new fails.
-			fmt.Fprintln(stderr, "dcsctl: DCS_ENOMEM: out of memory")
+			fmt.Fprintln(stderr, "dcsctl: DCS_ENOMEM http_status=0 code=- request_id=-: out of memory")
 		} else {
 			printError(stderr, err)
 		}

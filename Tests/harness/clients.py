@@ -1,0 +1,43 @@
+"""What tests of any language share about clients of the emulator: the environment that
+dcs_config_from_env reads, a port nothing listens on, and a secret check that never prints a
+secret."""
+
+import os
+import socket
+
+from emulator import TEST_AK, TEST_AUTH_TOKEN, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
+
+SECRETS = (TEST_SK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN)
+
+
+def client_env(emulator, **extra):
+    """os.environ without other DCS settings, pointing at `emulator` with the test credentials.
+    DCS_LIBRARY and DCS_EMULATOR are kept: they say what is under test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_SDK_", "DCS_"))}
+    for name in ("DCS_LIBRARY", "DCS_EMULATOR", "DCS_MEMCHECK"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    env.update({
+        "DCS_ENDPOINT": emulator.url,
+        "HUAWEICLOUD_SDK_AK": TEST_AK,
+        "HUAWEICLOUD_SDK_SK": TEST_SK,
+        "HUAWEICLOUD_SDK_PROJECT_ID": TEST_PROJECT_ID,
+        "DCS_TEST_IAM_TOKEN": TEST_AUTH_TOKEN,
+        "DCS_TEST_SECURITY_TOKEN": TEST_SECURITY_TOKEN,
+    })
+    env.update(extra)
+    return env
+
+
+def closed_port_url():
+    """A loopback URL on which nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def leaked(text, secrets=SECRETS):
+    """The positions in `secrets` of those found in `text`: only positions, so that a failing
+    assertion never prints the secret itself."""
+    return [index for index, secret in enumerate(secrets) if secret in text]
