@@ -31,6 +31,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(
@@ -52,6 +53,20 @@ let package = Package(
         .testTarget(
             name: "DCSCoreTests",
             dependencies: ["DCSCore"]
+        ),
+        // Fuzz targets (scripts/fuzz.sh builds them with libFuzzer); built plainly, they replay
+        // the committed corpus. Debug builds only: the answers target needs @testable.
+        .target(name: "DCSFuzzReplay", path: "Tests/fuzz/replay"),
+        .target(name: "CFuzzDriver", path: "Tests/fuzz/driver"),
+        .executableTarget(
+            name: "dcs-fuzz-answers",
+            dependencies: ["DCSCore", "DCSFuzzReplay", "CFuzzDriver"],
+            path: "Tests/fuzz/answers"
+        ),
+        .executableTarget(
+            name: "dcs-fuzz-arguments",
+            dependencies: ["DCS", "DCSFuzzReplay", "CFuzzDriver"],
+            path: "Tests/fuzz/arguments"
         ),
     ]
 )

@@ -20,6 +20,7 @@ command -v pkg-config >/dev/null || missing "pkg-config" "sudo apt-get install -
 pkg-config --exists libcurl || missing "libcurl's development files" "sudo apt-get install -y libcurl4-openssl-dev"
 
 # -static-stdlib links the Swift runtime into libdcs.so: it runs where no Swift is installed.
-swift build -c release -Xswiftc -static-stdlib
+swift build -c release -Xswiftc -static-stdlib --product dcs
+swift build -c release -Xswiftc -static-stdlib --product dcs-emulator
 ln -sf libdcs.so .build/release/libdcs.so.0
 make -s -C examples/c ROOT=../.. DCS_LIBDIR="$PWD/.build/release"

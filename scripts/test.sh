@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: Swift unit tests of the core, then pytest, which drives the C ABI tests,
-# the emulator's own tests and the cross-check against Huawei's official signer, all against
-# dcs-emulator on loopback. Extra arguments go to pytest (e.g. -k partial).
+# Runs every test, against dcs-emulator on loopback:
+#   Swift unit tests of the core;
+#   pytest: the C ABI tests, the emulator's own tests, the cross-check against Huawei's official
+#     signer, the Python binding, the three dcsctl compared;
+#   go test -race: the Go binding;
+#   (in pytest) many threads on one client through faults, under ThreadSanitizer, and a soak;
+#   the C ABI tests again under valgrind memcheck;
+#   the fuzz corpus replayed, then libFuzzer on each target (DCS_FUZZ_SECONDS, default 60).
+# Extra arguments go to pytest (e.g. -k partial).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +25,10 @@ command -v go >/dev/null || missing "Go (the Go binding's tests)" "sudo apt-get 
 command -v valgrind >/dev/null || missing "valgrind (the memory check of the C tests)" "sudo apt-get install -y valgrind"
 command -v openssl >/dev/null || missing "openssl (the TLS tests make a CA)" "sudo apt-get install -y openssl"
 
-echo "== Swift unit tests"
-if ! swift test > .build/swift-unit-tests.log 2>&1; then
+# Every debug build here uses ThreadSanitizer, so that they share one build: the unit tests,
+# the libdcs that Tests/c/test_stress.py checks for races, and the fuzz corpus replays.
+echo "== Swift unit tests (under ThreadSanitizer)"
+if ! swift test --sanitize=thread > .build/swift-unit-tests.log 2>&1; then
     cat .build/swift-unit-tests.log
     exit 1
 fi
@@ -36,3 +44,11 @@ echo "== Go binding and its dcsctl (go test -race)"
 
 echo "== C ABI tests and the C example again, under valgrind memcheck"
 DCS_MEMCHECK=1 python3 -m pytest -q Tests/c "$@"
+
+echo "== Fuzz corpus replayed, then libFuzzer for ${DCS_FUZZ_SECONDS:=60}s per target"
+for target in answers arguments; do
+    swift build --sanitize=thread --product "dcs-fuzz-$target" > .build/fuzz-replay-build.log 2>&1 \
+        || { cat .build/fuzz-replay-build.log; exit 1; }
+    ".build/debug/dcs-fuzz-$target" "Tests/fuzz/corpus/$target"
+done
+scripts/fuzz.sh "$DCS_FUZZ_SECONDS"

@@ -1,5 +1,5 @@
 import CCurl
-import Synchronization
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,7 +63,9 @@ final class CurlTransport: Sendable {
     private static let maxIdleHandles = 16
 
     private let options: HandleOptions
-    private let idleHandles = Mutex<[EasyHandle]>([])
+    // NIOLockedValueBox rather than Synchronization.Mutex: a pthread mutex underneath, which
+    // ThreadSanitizer understands (it cannot see the futex inside Mutex and reports races).
+    private let idleHandles = NIOLockedValueBox<[EasyHandle]>([])
 
     struct HandleOptions: Sendable {
         var caFile: String?
@@ -79,11 +81,11 @@ final class CurlTransport: Sendable {
         guard curlGlobalInit == CURLE_OK else {
             return .failed(TransportFailure(kind: .other, mayHaveReached: false, detail: "libcurl could not be initialised"))
         }
-        guard let handle = idleHandles.withLock({ $0.popLast() }) ?? EasyHandle(options: options) else {
+        guard let handle = idleHandles.withLockedValue({ $0.popLast() }) ?? EasyHandle(options: options) else {
             return .failed(TransportFailure(kind: .outOfMemory, mayHaveReached: false, detail: "libcurl could not make a handle"))
         }
         let result = handle.perform(request)
-        idleHandles.withLock { idle in
+        idleHandles.withLockedValue { idle in
             if idle.count < Self.maxIdleHandles { idle.append(handle) }
         }
         return result

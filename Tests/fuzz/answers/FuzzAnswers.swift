@@ -1,0 +1,78 @@
+// libFuzzer target: any HTTP status, content type and body, as the service (or anything in
+// between) might answer, through the one place that turns an answer into outcomes and a status.
+// Built with -sanitize=fuzzer and -D DCS_FUZZ (scripts/fuzz.sh), libFuzzer drives
+// it; built plainly, it replays the files it is given, so that the committed corpus runs as a
+// regression test.
+@testable import DCSCore
+import CFuzzDriver
+import DCSFuzzReplay
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let ids: ArraySlice<String> = ["2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", "a", "quote\"d", "日本", "emu-0001"]
+let contentTypes = ["application/json", "application/json;charset=UTF-8", "text/html", "", "text/plain"]
+
+/// Input: 2 bytes of HTTP status (100 to 599), 1 byte choosing a content type, then the body.
+func interpret(_ input: [UInt8]) {
+    guard input.count >= 3 else { return }
+    let status = 100 + (Int(input[0]) << 8 | Int(input[1])) % 500
+    let contentType = contentTypes[Int(input[2]) % contentTypes.count]
+    let answer = HTTPAnswer(status: status, body: Array(input.dropFirst(3)), requestID: "r",
+                            contentType: contentType, retryAfterSeconds: nil)
+    let verdict = ChunkVerdict(ids: ids, attempt: .answered(answer), retries: 0)
+    check(verdict, status: status)
+}
+
+/// What must hold for every answer; a violation is a crash for libFuzzer to keep.
+func check(_ verdict: ChunkVerdict, status: Int) {
+    func require(_ condition: Bool, _ what: String) {
+        if !condition { fatalError("invariant broken for HTTP \(status): \(what)") }
+    }
+    require(verdict.outcomes.count == ids.count, "one outcome per id")
+    require(!verdict.outcomes.contains(.notSent), "an answered request was sent")
+    switch verdict.status {
+    case .ok:
+        require(verdict.failure == nil && verdict.outcomes.allSatisfy { $0 == .success }, "ok means all success")
+        require((200..<300).contains(status), "ok only from a 2xx")
+    case .partial:
+        require(verdict.outcomes.contains(.failed) && !verdict.outcomes.contains(.unknown), "partial: failures, all known")
+        require((200..<300).contains(status), "partial only from a 2xx")
+    case .api:
+        require((400..<600).contains(status), "an API error is a 4xx or 5xx")
+        let expected: InstanceOutcome = status < 500 ? .failed : .unknown
+        require(verdict.outcomes.allSatisfy { $0 == expected }, "4xx refused, 5xx unknown")
+    case .protocolError:
+        require(verdict.outcomes.contains(.unknown), "an unreadable answer leaves something unknown")
+    default:
+        require(false, "no other status comes from an answer")
+    }
+    if let failure = verdict.failure {
+        require(!failure.message.isEmpty, "a message")
+        require(!failure.message.unicodeScalars.contains { $0.properties.generalCategory == .control },
+                "no control characters in a message")
+        require(failure.message.utf8.count < 4096, "a bounded message")
+        require(!failure.code.unicodeScalars.contains { $0.properties.generalCategory == .control },
+                "no control characters in a code")
+    }
+}
+
+/// The fuzzer's callback: one input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    interpret(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+
+@main
+struct FuzzTarget {
+    static func main() {
+        #if DCS_FUZZ
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+        #else
+        CorpusReplay.run(interpret)
+        #endif
+    }
+}

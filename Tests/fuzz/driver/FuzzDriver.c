@@ -1,0 +1,1 @@
+/* Declarations only (include/FuzzDriver.h): libFuzzer defines them. */
