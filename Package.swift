@@ -1,14 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The C ABI target is linked into libdcs.so; the version script keeps its dynamic
-// symbol table to the dcs_ entry points, so that BoringSSL and the Swift runtime
-// linked into it cannot collide with a host program's own copies.
-let abiLinkerFlags = [
-    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/DCS/exports.map",
-    "-Xlinker", "-soname=libdcs.so.0",
-]
-
 let package = Package(
     name: "libdcs",
     products: [
@@ -37,8 +29,8 @@ let package = Package(
         .target(
             name: "DCS",
             dependencies: ["DCSCore"],
-            exclude: ["exports.map"],
-            linkerSettings: [.unsafeFlags(abiLinkerFlags)]
+            // scripts/build.sh links libdcs.so with this version script and its soname.
+            exclude: ["exports.map"]
         ),
         .executableTarget(
             name: "dcs-emulator",
@@ -56,16 +48,16 @@ let package = Package(
         ),
         // Fuzz targets (scripts/fuzz.sh builds them with libFuzzer); built plainly, they replay
         // the committed corpus. Debug builds only: the answers target needs @testable.
-        .target(name: "DCSFuzzReplay", path: "Tests/fuzz/replay"),
         .target(name: "CFuzzDriver", path: "Tests/fuzz/driver"),
+        .target(name: "DCSFuzzSupport", dependencies: ["CFuzzDriver"], path: "Tests/fuzz/support"),
         .executableTarget(
             name: "dcs-fuzz-answers",
-            dependencies: ["DCSCore", "DCSFuzzReplay", "CFuzzDriver"],
+            dependencies: ["DCSCore", "DCSFuzzSupport"],
             path: "Tests/fuzz/answers"
         ),
         .executableTarget(
             name: "dcs-fuzz-arguments",
-            dependencies: ["DCS", "DCSFuzzReplay", "CFuzzDriver"],
+            dependencies: ["DCS", "DCSFuzzSupport"],
             path: "Tests/fuzz/arguments"
         ),
     ]

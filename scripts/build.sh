@@ -20,7 +20,10 @@ command -v pkg-config >/dev/null || missing "pkg-config" "sudo apt-get install -
 pkg-config --exists libcurl || missing "libcurl's development files" "sudo apt-get install -y libcurl4-openssl-dev"
 
 # -static-stdlib links the Swift runtime into libdcs.so: it runs where no Swift is installed.
-swift build -c release -Xswiftc -static-stdlib --product dcs
+# The version script keeps its dynamic symbol table to the dcs_ entry points, so that the
+# BoringSSL and Swift runtime linked into it cannot collide with a host program's own copies.
+swift build -c release -Xswiftc -static-stdlib --product dcs \
+    -Xlinker --version-script="$PWD/Sources/DCS/exports.map" -Xlinker -soname=libdcs.so.0
 swift build -c release -Xswiftc -static-stdlib --product dcs-emulator
 ln -sf libdcs.so .build/release/libdcs.so.0
 make -s -C examples/c ROOT=../.. DCS_LIBDIR="$PWD/.build/release"

@@ -4,11 +4,7 @@
 // it; built plainly, it replays the files it is given, so that the committed corpus runs as a
 // regression test.
 @testable import DCSCore
-import CFuzzDriver
-import DCSFuzzReplay
-#if canImport(Glibc)
-import Glibc
-#endif
+import DCSFuzzSupport
 
 let ids: ArraySlice<String> = ["2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", "a", "quote\"d", "日本", "emu-0001"]
 let contentTypes = ["application/json", "application/json;charset=UTF-8", "text/html", "", "text/plain"]
@@ -60,19 +56,11 @@ func check(_ verdict: ChunkVerdict, status: Int) {
 /// The fuzzer's callback: one input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    interpret(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    interpret(FuzzEntry.bytes(data, size))
     return 0
 }
 
 @main
 struct FuzzTarget {
-    static func main() {
-        #if DCS_FUZZ
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
-        #else
-        CorpusReplay.run(interpret)
-        #endif
-    }
+    static func main() { FuzzEntry.main(callback: fuzzOneInput, target: interpret) }
 }

@@ -3,11 +3,7 @@
 // -sanitize=fuzzer and -D DCS_FUZZ (scripts/fuzz.sh), libFuzzer drives it; built plainly, it replays
 // the files it is given, so that the committed corpus runs as a regression test.
 import DCS
-import CFuzzDriver
-import DCSFuzzReplay
-#if canImport(Glibc)
-import Glibc
-#endif
+import DCSFuzzSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -108,19 +104,11 @@ final class CStrings {
 /// The fuzzer's callback: one input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    exercise(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    exercise(FuzzEntry.bytes(data, size))
     return 0
 }
 
 @main
 struct FuzzTarget {
-    static func main() {
-        #if DCS_FUZZ
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
-        #else
-        CorpusReplay.run(exercise)
-        #endif
-    }
+    static func main() { FuzzEntry.main(callback: fuzzOneInput, target: exercise) }
 }
