@@ -71,7 +71,8 @@ typedef enum dcs_status {
     DCS_ETIMEOUT   = -4,  /* no complete answer in time */
     DCS_EAPI       = -5,  /* the service answered with an error status */
     DCS_EPROTOCOL  = -6,  /* the answer could not be understood */
-    DCS_ENOMEM     = -7   /* out of memory */
+    DCS_ENOMEM     = -7,  /* out of memory */
+    DCS_ECANCELED  = -8   /* a dcs_cancel token ended the call */
 } dcs_status;
 
 /* The name of a status, "DCS_EAPI" for DCS_EAPI; "DCS_UNKNOWN_STATUS" for a
@@ -101,6 +102,7 @@ typedef struct dcs_config  dcs_config;   /* builder of a client's settings; one 
 typedef struct dcs_client  dcs_client;   /* thread-safe: share one across threads */
 typedef struct dcs_results dcs_results;  /* the outcomes of one call, owned by the caller */
 typedef struct dcs_error   dcs_error;    /* the details of a failed call, owned by the caller */
+typedef struct dcs_cancel  dcs_cancel;   /* a cancel token: any thread may trigger it */
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -181,12 +183,57 @@ dcs_status dcs_config_set_insecure(dcs_config *cfg, int skip_tls_verify);
  * call succeeded, and for a NULL cfg. Lives until the next call on cfg. */
 const char *dcs_config_error(const dcs_config *cfg);
 
-/* Reads the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (both or
- * neither), HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID,
- * DCS_ENDPOINT and DCS_REGION. A variable that is unset or empty leaves its
- * setting alone; one that is set applies as its setter would. Returns
- * DCS_ECONFIG, naming the variable, when a value is malformed or only one of
- * AK and SK is set; settings read before the bad one stay applied. */
+/* Retries a request the service refused because an instance is busy (400
+ * with DCS.4049 "not running", DCS.4111 "restarting" or DCS.4017 "a task is
+ * running", or their 9-digit forms) until it is accepted or max_wait_ms has
+ * been spent waiting, with a growing pause (1 s, 2 s, 4 s ... 10 s). Such a
+ * request was refused, so it was not applied: sending it again is safe. 0
+ * (the default) turns this off: the refusal is reported at once, DCS_EAPI.
+ * Not counted in dcs_config_set_max_retries. */
+dcs_status dcs_config_set_busy_retry(dcs_config *cfg, uint32_t max_wait_ms);
+
+/* How much a log line matters. Values are fixed. */
+typedef enum dcs_log_level {
+    DCS_LOG_DEBUG = 0,  /* each request about to be sent; each status poll */
+    DCS_LOG_INFO  = 1,  /* each answer: HTTP status, milliseconds, X-Request-Id; an instance done waiting */
+    DCS_LOG_WARN  = 2,  /* a retry and its reason; a clock correction; a transfer without answer */
+    DCS_LOG_ERROR = 3   /* a request of a batch failed and the rest is not sent; a wait stopped */
+} dcs_log_level;
+
+/* "debug", "info", "warn", "error"; "invalid" for another value. Static. */
+const char *dcs_log_level_name(dcs_log_level level);
+
+/* A log function: `message` is one line without newline, valid only during
+ * the call; `user` is the pointer given to dcs_config_set_log. It is called
+ * on the thread making the call, so from several threads at once when the
+ * client is shared: it must be thread-safe, return quickly, and not call
+ * back into the client. */
+typedef void (*dcs_log_fn)(dcs_log_level level, const char *message, void *user);
+
+/* Sends the client's log lines from min_level up to fn (NULL: no logging,
+ * the default). Lines name requests by method and path, chunk ("request 2
+ * of 3"), action and id count, answers by HTTP status, time and request id;
+ * never a header, a body, a credential or a signature (every line also passes
+ * the same redaction as error messages). DCS_EINVAL for an unknown level. */
+dcs_status dcs_config_set_log(dcs_config *cfg, dcs_log_level min_level, dcs_log_fn fn, void *user);
+
+/* Reads the environment, then Huawei's credentials file:
+ *   HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (both or neither),
+ *   HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT,
+ *   DCS_REGION; then, when no endpoint is set and a region is known,
+ *   HUAWEICLOUD_SDK_REGION_DCS_{REGION} (the region upper-cased, '-' as '_',
+ *   e.g. HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4) as the endpoint, as Huawei's
+ *   SDKs honour it;
+ *   then the file named by HUAWEICLOUD_SDK_CREDENTIALS_FILE, or else
+ *   $HOME/.huaweicloud/credentials if it exists: its [basic] section's ak,
+ *   sk, security_token and project_id fill what is still unset (the
+ *   environment and earlier setters win).
+ * A variable that is unset or empty leaves its setting alone; one that is set
+ * applies as its setter would. Returns DCS_ECONFIG, naming the variable or
+ * file, when a value is malformed, only one of AK and SK is set, or the file
+ * named by HUAWEICLOUD_SDK_CREDENTIALS_FILE cannot be read; settings read
+ * before the bad one stay applied. Nothing is ever written, to the home
+ * directory or anywhere. */
 dcs_status dcs_config_from_env(dcs_config *cfg);
 
 /* ------------------------------------------------------------------------
@@ -265,7 +312,7 @@ typedef enum dcs_action {
  * tells the library which fields the caller's copy has. Start from
  * DCS_CALL_OPTIONS_INIT so that fields you do not set keep their default. */
 typedef struct dcs_call_options {
-    unsigned int version;  /* DCS_CALL_OPTIONS_VERSION */
+    unsigned int version;  /* DCS_CALL_OPTIONS_VERSION (1 for callers built before `cancel`) */
     /* 0: no bound beyond the client's timeouts. Otherwise the whole call ends
      * within about this many milliseconds, retries and their waits included:
      * each request gets at most the time left (a request cut short is
@@ -274,10 +321,15 @@ typedef struct dcs_call_options {
      * not sent (DCS_OUTCOME_NOT_SENT, DCS_ETIMEOUT). A Go context's deadline
      * or a Python timeout maps to this. */
     uint32_t deadline_ms;
+    /* Version 2. NULL: not cancellable. Otherwise triggering it from another
+     * thread ends the call within about 50 ms: DCS_ECANCELED, a request in
+     * flight DCS_OUTCOME_UNKNOWN (it was sent), the rest DCS_OUTCOME_NOT_SENT.
+     * The token must outlive the call. */
+    dcs_cancel *cancel;
 } dcs_call_options;
 
-#define DCS_CALL_OPTIONS_VERSION 1
-#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0 }
+#define DCS_CALL_OPTIONS_VERSION 2
+#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0, NULL }
 
 /* Sets *options to DCS_CALL_OPTIONS_INIT, for callers that cannot use the
  * macro (cgo, ctypes). NULL is a no-op. */
@@ -289,6 +341,82 @@ void dcs_call_options_init(dcs_call_options *options);
  * version this library does not know. */
 dcs_status dcs_call(dcs_client *client, dcs_action action, const char *const *instance_ids, size_t count,
                     const dcs_call_options *options, dcs_results **out, dcs_error **err);
+
+/* ------------------------------------------------------------------------
+ * Cancellation
+ * ------------------------------------------------------------------------ */
+
+/* A new cancel token, not triggered; NULL only when out of memory. Give it to
+ * calls through dcs_call_options.cancel; one token may serve several calls. */
+dcs_cancel *dcs_cancel_new(void);
+
+/* Triggers the token: every call using it ends promptly (see
+ * dcs_call_options.cancel), and calls started later with it end at once,
+ * sending nothing. Any thread, any time, any number of times. NULL: no-op. */
+void dcs_cancel_trigger(dcs_cancel *cancel);
+
+/* 1 once triggered, else 0 (also for NULL). */
+int dcs_cancel_is_triggered(const dcs_cancel *cancel);
+
+/* Frees a token. No call may still be using it. NULL is a no-op. */
+void dcs_cancel_free(dcs_cancel *cancel);
+
+/* ------------------------------------------------------------------------
+ * Instance status and waiting for RUNNING
+ *
+ * A restart is asynchronous: the call answers while the instance is still
+ * RESTARTING. These read the status that GET /v2/{project_id}/instances/{id}
+ * reports, and wait for instances to serve again.
+ * ------------------------------------------------------------------------ */
+
+/* An instance's status. Values are fixed; new ones are only ever appended. */
+typedef enum dcs_instance_status {
+    DCS_INSTANCE_OTHER        = 0,  /* a status this version does not know */
+    DCS_INSTANCE_CREATING     = 1,
+    DCS_INSTANCE_CREATEFAILED = 2,
+    DCS_INSTANCE_RUNNING      = 3,  /* the only status that serves traffic */
+    DCS_INSTANCE_ERROR        = 4,
+    DCS_INSTANCE_RESTARTING   = 5,
+    DCS_INSTANCE_FROZEN       = 6,
+    DCS_INSTANCE_EXTENDING    = 7,
+    DCS_INSTANCE_RESTORING    = 8
+} dcs_instance_status;
+
+/* The service's name of a status: "RUNNING", "RESTARTING"...; "OTHER" for
+ * DCS_INSTANCE_OTHER and unknown values. Static. */
+const char *dcs_instance_status_name(dcs_instance_status status);
+
+/* The current status of one instance. On DCS_OK, *out is set; otherwise *out
+ * is DCS_INSTANCE_OTHER and *err says why (an unknown instance is DCS_EAPI,
+ * HTTP 404, DCS.3022). instance_id follows the rules of the operations. */
+dcs_status dcs_get_instance_status(dcs_client *client, const char *instance_id, dcs_instance_status *out,
+                                   dcs_error **err);
+
+/* Waits until each instance reports RUNNING twice in a row (its outcome:
+ * DCS_OUTCOME_SUCCESS), or ERROR, FROZEN or CREATEFAILED, or does not exist
+ * (DCS_OUTCOME_FAILED), or timeout_ms passes (DCS_OUTCOME_UNKNOWN: not known
+ * to run yet). It asks one instance at a time, round after round, pausing
+ * between rounds (250 ms growing to 2 s). Polls that meet a transient failure
+ * (a timeout, a 5xx, a reset) are tried again next round; a refusal no poll
+ * can change (400, 401, 403) ends the wait with DCS_EAPI.
+ *
+ * Arguments as for the operations, plus timeout_ms (at least 1). *out gets
+ * one entry per id in order, also on error. Status: DCS_OK when all run;
+ * DCS_EPARTIAL when the others failed (*err lists them with their status);
+ * DCS_ETIMEOUT when some were still not RUNNING (*err lists them); DCS_EAPI,
+ * DCS_ECANCELED as above. Nothing is sent that changes an instance.
+ *
+ * A restart then a wait, in C:
+ *     dcs_restart(client, ids, n, &results, &err);   then, for the ids that succeeded,
+ *     dcs_wait_running(client, succeeded, k, 600000, &waited, &err2); */
+dcs_status dcs_wait_running(dcs_client *client, const char *const *instance_ids, size_t count,
+                            uint32_t timeout_ms, dcs_results **out, dcs_error **err);
+
+/* dcs_wait_running with call options: their cancel token ends the wait
+ * (DCS_ECANCELED); their deadline_ms, when shorter, replaces timeout_ms. */
+dcs_status dcs_wait_running_with(dcs_client *client, const char *const *instance_ids, size_t count,
+                                 uint32_t timeout_ms, const dcs_call_options *options,
+                                 dcs_results **out, dcs_error **err);
 
 /* ------------------------------------------------------------------------
  * Results

@@ -114,12 +114,62 @@ public func dcs_config_set_insecure(_ cfg: OpaquePointer?, _ skipTLSVerify: Int3
     }
 }
 
+@_cdecl("dcs_config_set_busy_retry")
+public func dcs_config_set_busy_retry(_ cfg: OpaquePointer?, _ maxWaitMs: UInt32) -> Int32 {
+    updateConfig(cfg) { (settings: inout ClientSettings) throws(ArgumentError) in
+        settings.setBusyRetry(milliseconds: maxWaitMs)
+    }
+}
+
+/// The caller's log function and its user pointer, called from whichever thread logs.
+private struct CLogTarget: @unchecked Sendable {
+    // @unchecked: the pointer is the caller's; the header says the function must be thread-safe.
+    let function: @convention(c) (Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void
+    let user: UnsafeMutableRawPointer?
+}
+
+@_cdecl("dcs_config_set_log")
+public func dcs_config_set_log(_ cfg: OpaquePointer?, _ minimum: Int32,
+                               _ function: (@convention(c) (Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void)?,
+                               _ user: UnsafeMutableRawPointer?) -> Int32 {
+    updateConfig(cfg) { (settings: inout ClientSettings) throws(ArgumentError) in
+        guard let function else {
+            settings.setLog(nil)
+            return
+        }
+        guard let level = LogLevel(rawValue: minimum) else {
+            throw ArgumentError("min_level \(minimum) is not a dcs_log_level")
+        }
+        let target = CLogTarget(function: function, user: user)
+        settings.setLog(LogSink(minimum: level) { level, message in
+            message.withCString { target.function(level.rawValue, $0, target.user) }
+        })
+    }
+}
+
+/// A file's text, for the credentials file; nil when it cannot be read or is implausibly large.
+private func readSmallTextFile(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    let limit = 64 * 1024
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count == 0 { break }
+        bytes.append(contentsOf: buffer[..<count])
+        if bytes.count > limit { return nil }
+    }
+    return ferror(file) == 0 ? String(decoding: bytes, as: UTF8.self) : nil
+}
+
 @_cdecl("dcs_config_from_env")
 public func dcs_config_from_env(_ cfg: OpaquePointer?) -> Int32 {
     guard let cfg else { return CallStatus.invalidArgument.rawValue }
     let box = Unmanaged<ConfigBox>.borrow(cfg)
     do throws(ConfigurationError) {
-        try box.settings.applyEnvironment { name in getenv(name).map { String(cString: $0) } }
+        try box.settings.applyEnvironment({ name in getenv(name).map { String(cString: $0) } },
+                                          readFile: readSmallTextFile)
     } catch {
         return box.record(.configuration, error.message)
     }

@@ -6,6 +6,7 @@ nonisolated(unsafe) private let statusNames: [Int32: UnsafePointer<CChar>] = Dic
     (CallStatus.ok, "DCS_OK"), (.partial, "DCS_EPARTIAL"), (.invalidArgument, "DCS_EINVAL"),
     (.configuration, "DCS_ECONFIG"), (.transport, "DCS_ETRANSPORT"), (.timeout, "DCS_ETIMEOUT"),
     (.api, "DCS_EAPI"), (.protocolError, "DCS_EPROTOCOL"), (.outOfMemory, "DCS_ENOMEM"),
+    (.cancelled, "DCS_ECANCELED"),
 ].map { ($0.0.rawValue, staticCString($0.1)) })
 nonisolated(unsafe) private let unknownStatusName = staticCString("DCS_UNKNOWN_STATUS")
 
@@ -13,6 +14,13 @@ nonisolated(unsafe) private let outcomeNames: [Int32: UnsafePointer<CChar>] = Di
     (InstanceOutcome.success, "success"), (.failed, "failed"), (.notSent, "not_sent"), (.unknown, "unknown"),
 ].map { ($0.0.rawValue, staticCString($0.1)) })
 nonisolated(unsafe) private let invalidOutcomeName = staticCString("invalid")
+
+nonisolated(unsafe) private let logLevelNames: [Int32: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: [
+    (LogLevel.debug, "debug"), (.info, "info"), (.warn, "warn"), (.error, "error"),
+].map { ($0.0.rawValue, staticCString($0.1)) })
+
+nonisolated(unsafe) private let instanceStatusNames: [Int32: UnsafePointer<CChar>] = Dictionary(
+    uniqueKeysWithValues: InstanceStatus.allCases.map { ($0.rawValue, staticCString($0.serviceName)) })
 
 @_cdecl("dcs_version")
 public func dcs_version() -> UnsafePointer<CChar> {
@@ -27,4 +35,14 @@ public func dcs_status_name(_ status: Int32) -> UnsafePointer<CChar> {
 @_cdecl("dcs_outcome_name")
 public func dcs_outcome_name(_ outcome: Int32) -> UnsafePointer<CChar> {
     outcomeNames[outcome] ?? invalidOutcomeName
+}
+
+@_cdecl("dcs_log_level_name")
+public func dcs_log_level_name(_ level: Int32) -> UnsafePointer<CChar> {
+    logLevelNames[level] ?? invalidOutcomeName
+}
+
+@_cdecl("dcs_instance_status_name")
+public func dcs_instance_status_name(_ status: Int32) -> UnsafePointer<CChar> {
+    instanceStatusNames[status] ?? instanceStatusNames[InstanceStatus.other.rawValue] ?? invalidOutcomeName
 }

@@ -9,6 +9,7 @@ public enum CallStatus: Int32, Sendable {
     case api = -5
     case protocolError = -6
     case outOfMemory = -7
+    case cancelled = -8
 
     public var isError: Bool { rawValue < 0 }
 }

@@ -14,6 +14,8 @@ public struct ClientSettings: Sendable {
     public private(set) var maxRetries: UInt32 = 2
     public private(set) var caFile: String?
     public private(set) var insecure = false
+    public private(set) var busyRetryMs: UInt32 = 0
+    public private(set) var log: LogSink?
 
     public static let maxRetriesLimit: UInt32 = 10
 
@@ -74,9 +76,21 @@ public struct ClientSettings: Sendable {
         insecure = value
     }
 
-    /// Applies the variables Huawei's SDKs read, plus DCS_ENDPOINT and DCS_REGION.
-    /// Unset or empty variables leave their setting alone.
-    public mutating func applyEnvironment(_ read: (String) -> String?) throws(ConfigurationError) {
+    /// How long a request refused because an instance is busy is retried; 0 turns it off.
+    public mutating func setBusyRetry(milliseconds: UInt32) {
+        busyRetryMs = milliseconds
+    }
+
+    /// nil turns logging off.
+    public mutating func setLog(_ sink: LogSink?) {
+        log = sink
+    }
+
+    /// Applies the variables Huawei's SDKs read, plus DCS_ENDPOINT and DCS_REGION, then Huawei's
+    /// credentials file for what the variables left unset. Unset or empty variables leave their
+    /// setting alone. `readFile` gives a file's text, nil when it cannot be read.
+    public mutating func applyEnvironment(_ read: (String) -> String?,
+                                          readFile: (String) -> String? = { _ in nil }) throws(ConfigurationError) {
         func value(_ name: String) -> String? {
             guard let text = read(name), !text.isEmpty else { return nil }
             return text
@@ -121,6 +135,51 @@ public struct ClientSettings: Sendable {
                 try settings.setRegion(region)
             }
         }
+        // Huawei's SDKs let a region's endpoint be moved; an explicit endpoint still wins.
+        if endpoint == nil, let region {
+            let name = "HUAWEICLOUD_SDK_REGION_DCS_" + region.uppercased().replacing("-", with: "_")
+            if let url = value(name) {
+                try apply(name) { (settings: inout ClientSettings) throws(ArgumentError) in
+                    try settings.setEndpoint(url)
+                }
+            }
+        }
+        try applyCredentialsFile(path: value("HUAWEICLOUD_SDK_CREDENTIALS_FILE"), home: value("HOME"),
+                                 readFile: readFile)
+    }
+
+    /// Huawei's credentials file, `[basic]` section: `ak`, `sk`, `project_id`, `security_token`;
+    /// read, never written. Fills only what is still unset. A file named by
+    /// HUAWEICLOUD_SDK_CREDENTIALS_FILE must exist; the default `~/.huaweicloud/credentials` may not.
+    private mutating func applyCredentialsFile(path explicitPath: String?, home: String?,
+                                               readFile: (String) -> String?) throws(ConfigurationError) {
+        guard let path = explicitPath ?? home.map({ "\($0)/.huaweicloud/credentials" }) else { return }
+        guard let text = readFile(path) else {
+            if explicitPath != nil {
+                throw ConfigurationError("HUAWEICLOUD_SDK_CREDENTIALS_FILE: \(path) cannot be read")
+            }
+            return
+        }
+        let basic = CredentialsFile.section("basic", of: text)
+        func fail(_ error: ArgumentError) -> ConfigurationError {
+            ConfigurationError("credentials file \(path), [basic]: \(error.message)")
+        }
+        if credentials == nil, let ak = basic["ak"], let sk = basic["sk"] {
+            do throws(ArgumentError) {
+                credentials = try Credentials.validatedAccessKey(ak: ak, sk: sk, securityToken: basic["security_token"])
+            } catch {
+                throw fail(error)
+            }
+        } else if credentials == nil, (basic["ak"] == nil) != (basic["sk"] == nil) {
+            throw ConfigurationError("credentials file \(path), [basic]: ak and sk go together")
+        }
+        if projectID == nil, let project = basic["project_id"] {
+            do throws(ArgumentError) {
+                try setProjectID(project)
+            } catch {
+                throw fail(error)
+            }
+        }
     }
 
     /// The settings a client runs with, once they make a whole.
@@ -142,7 +201,8 @@ public struct ClientSettings: Sendable {
         }
         return ClientConfiguration(endpoint: endpoint, projectID: projectID, credentials: credentials,
                                    connectTimeoutMs: connectTimeoutMs, totalTimeoutMs: totalTimeoutMs,
-                                   maxRetries: maxRetries, caFile: caFile, insecure: insecure)
+                                   maxRetries: maxRetries, caFile: caFile, insecure: insecure,
+                                   busyRetryMs: busyRetryMs, log: log)
     }
 }
 
@@ -156,4 +216,28 @@ public struct ClientConfiguration: Sendable {
     public let maxRetries: UInt32
     public let caFile: String?
     public let insecure: Bool
+    public let busyRetryMs: UInt32
+    public let log: LogSink?
+}
+
+/// The INI of Huawei's credentials file: `[section]` lines, `key = value` lines, `#` and `;`
+/// comments. Only what the SDKs' files hold; nothing beyond.
+enum CredentialsFile {
+    static func section(_ wanted: String, of text: String) -> [String: String] {
+        var values: [String: String] = [:]
+        var inSection = false
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = String(rawLine).trimmingASCIIWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                inSection = String(line.dropFirst().dropLast()).trimmingASCIIWhitespace().lowercased() == wanted
+                continue
+            }
+            guard inSection, let equals = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else { continue }
+            let key = String(line[..<equals]).trimmingASCIIWhitespace().lowercased()
+            let value = String(line[line.index(after: equals)...]).trimmingASCIIWhitespace()
+            if !value.isEmpty { values[key] = value }
+        }
+        return values
+    }
 }

@@ -24,6 +24,8 @@ struct HTTPAnswer: Sendable {
     var requestID: String
     var contentType: String
     var retryAfterSeconds: Int?
+    /// The answer's `Date` header, seconds since the epoch: the service's clock.
+    var serverDate: Int? = nil
 }
 
 /// Why no complete answer came, and whether the request may have reached the service.
@@ -39,6 +41,8 @@ struct TransportFailure: Sendable, Equatable {
         case answerTooLarge
         case malformedAnswer
         case outOfMemory
+        /// The caller's cancel token ended the transfer.
+        case cancelled
         case other
     }
     var kind: Kind
@@ -77,14 +81,14 @@ final class CurlTransport: Sendable {
         self.options = options
     }
 
-    func send(_ request: HTTPRequest) -> AttemptResult {
+    func send(_ request: HTTPRequest, cancel: CancelToken? = nil) -> AttemptResult {
         guard curlGlobalInit == CURLE_OK else {
             return .failed(TransportFailure(kind: .other, mayHaveReached: false, detail: "libcurl could not be initialised"))
         }
         guard let handle = idleHandles.withLockedValue({ $0.popLast() }) ?? EasyHandle(options: options) else {
             return .failed(TransportFailure(kind: .outOfMemory, mayHaveReached: false, detail: "libcurl could not make a handle"))
         }
-        let result = handle.perform(request)
+        let result = handle.perform(request, cancel: cancel)
         idleHandles.withLockedValue { idle in
             if idle.count < Self.maxIdleHandles { idle.append(handle) }
         }
@@ -105,6 +109,7 @@ private final class TransferState {
     var requestID = ""
     var contentType = ""
     var retryAfterSeconds: Int?
+    var serverDate: Int?
 
     init(body: [UInt8]) { self.body = body }
 
@@ -113,6 +118,7 @@ private final class TransferState {
         requestID = ""
         contentType = ""
         retryAfterSeconds = nil
+        serverDate = nil
     }
 }
 
@@ -120,11 +126,19 @@ private final class TransferState {
 private final class EasyHandle: @unchecked Sendable {
     // @unchecked: a handle is used by one thread at a time, the pool's mutex hands it over.
     private let curl: UnsafeMutableRawPointer
+    /// Drives the transfer so that it can be cancelled between polls; it also holds the
+    /// connection cache, so the handle's connection stays open from one transfer to the next.
+    private let multi: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     init?(options: CurlTransport.HandleOptions) {
         guard let curl = curl_easy_init() else { return nil }
+        guard let multi = curl_multi_init() else {
+            curl_easy_cleanup(curl)
+            return nil
+        }
         self.curl = curl
+        self.multi = multi
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var ok = true
@@ -148,6 +162,7 @@ private final class EasyHandle: @unchecked Sendable {
         set(dcs_curl_setopt_seek_callback(curl, refuseRewind))
         guard ok else {
             curl_easy_cleanup(curl)
+            curl_multi_cleanup(multi)
             errorBuffer.deallocate()
             return nil
         }
@@ -155,10 +170,34 @@ private final class EasyHandle: @unchecked Sendable {
 
     deinit {
         curl_easy_cleanup(curl)
+        curl_multi_cleanup(multi)
         errorBuffer.deallocate()
     }
 
-    func perform(_ request: HTTPRequest) -> AttemptResult {
+    /// How often a transfer looks at its cancel token while it waits for the network.
+    private static let cancelCheckMs: Int32 = 50
+
+    /// Runs the transfer to its end, or until `cancel` is triggered (CURLE_ABORTED_BY_CALLBACK).
+    private func run(_ cancel: CancelToken?) -> CURLcode {
+        guard curl_multi_add_handle(multi, curl) == CURLM_OK else { return CURLE_FAILED_INIT }
+        defer { curl_multi_remove_handle(multi, curl) }
+        var running: Int32 = 1
+        while true {
+            guard curl_multi_perform(multi, &running) == CURLM_OK else { return CURLE_FAILED_INIT }
+            if running == 0 { break }
+            if cancel?.isTriggered == true { return CURLE_ABORTED_BY_CALLBACK }
+            // Wakes up on network activity or libcurl's own timers; the cap bounds how late a
+            // cancellation is seen.
+            _ = curl_multi_poll(multi, nil, 0, cancel == nil ? 1000 : Self.cancelCheckMs, nil)
+        }
+        var remaining: Int32 = 0
+        while let message = curl_multi_info_read(multi, &remaining) {
+            if message.pointee.msg == CURLMSG_DONE { return message.pointee.data.result }
+        }
+        return CURLE_FAILED_INIT
+    }
+
+    func perform(_ request: HTTPRequest, cancel: CancelToken?) -> AttemptResult {
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         // "Expect:" removes libcurl's Expect: 100-continue, which would stall each PUT.
@@ -188,7 +227,7 @@ private final class EasyHandle: @unchecked Sendable {
             }
             guard ok else { return CURLE_FAILED_INIT }
             errorBuffer[0] = 0
-            let code = curl_easy_perform(curl)
+            let code = run(cancel)
             // The header list and the state die with this call: no dangling pointers in the handle.
             _ = dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, nil)
             for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_SEEKDATA] {
@@ -201,7 +240,8 @@ private final class EasyHandle: @unchecked Sendable {
             var status = 0
             _ = dcs_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
             return .answered(HTTPAnswer(status: status, body: state.answer, requestID: state.requestID,
-                                        contentType: state.contentType, retryAfterSeconds: state.retryAfterSeconds))
+                                        contentType: state.contentType, retryAfterSeconds: state.retryAfterSeconds,
+                                        serverDate: state.serverDate))
         }
         return .failed(failure(for: code, state: state, method: request.method))
     }
@@ -212,6 +252,8 @@ private final class EasyHandle: @unchecked Sendable {
         // A PUT can only be acted on once its body left: before that, it certainly was not applied.
         let reached = method == .put ? state.bodyHandedOut : true
         switch code {
+        case CURLE_ABORTED_BY_CALLBACK:
+            return TransportFailure(kind: .cancelled, mayHaveReached: reached, detail: "cancelled")
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
             return TransportFailure(kind: .neverConnected, mayHaveReached: false, detail: detail)
         case CURLE_OPERATION_TIMEDOUT:
@@ -277,6 +319,9 @@ private let receiveHeader: curl_write_callback = { data, size, count, userdata i
     case "x-request-id": state.requestID = value()
     case "content-type": state.contentType = value()
     case "retry-after": state.retryAfterSeconds = retryAfterSeconds(value())
+    case "date":
+        let when = curl_getdate(value(), nil)
+        state.serverDate = when > 0 ? Int(when) : nil
     default: break
     }
     return length

@@ -1,0 +1,58 @@
+import DCSCore
+
+@_cdecl("dcs_get_instance_status")
+public func dcs_get_instance_status(_ client: OpaquePointer?, _ instanceID: UnsafePointer<CChar>?,
+                                    _ out: UnsafeMutablePointer<Int32>?,
+                                    _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guard let client else { return finish(ArgumentError("client is NULL"), err) }
+    guard let out else { return finish(ArgumentError("out is NULL"), err) }
+    out.pointee = InstanceStatus.other.rawValue
+    let id: String
+    do throws(ArgumentError) {
+        guard let instanceID else { throw ArgumentError("instance_id is NULL") }
+        let array: [UnsafePointer<CChar>?] = [instanceID]
+        id = try array.withUnsafeBufferPointer { (buffer) throws(ArgumentError) -> String in
+            try readInstanceIDs(buffer.baseAddress, count: 1)[0]
+        }
+    } catch {
+        return finish(ArgumentError(error.message.replacing("instance_ids[0]", with: "instance_id")), err)
+    }
+    switch Unmanaged<ClientBox>.borrow(client).client.instanceStatus(id) {
+    case let .success(status):
+        out.pointee = status.rawValue
+        return finish(.ok, nil, err)
+    case let .failure(failure):
+        return finish(failure, err)
+    }
+}
+
+@_cdecl("dcs_wait_running")
+public func dcs_wait_running(_ client: OpaquePointer?, _ instanceIDs: UnsafePointer<UnsafePointer<CChar>?>?,
+                             _ count: UInt, _ timeoutMs: UInt32,
+                             _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                             _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    dcs_wait_running_with(client, instanceIDs, count, timeoutMs, nil, out, err)
+}
+
+@_cdecl("dcs_wait_running_with")
+public func dcs_wait_running_with(_ client: OpaquePointer?, _ instanceIDs: UnsafePointer<UnsafePointer<CChar>?>?,
+                                  _ count: UInt, _ timeoutMs: UInt32, _ options: UnsafeRawPointer?,
+                                  _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                  _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    out?.pointee = nil
+    guard let client else { return finish(ArgumentError("client is NULL"), err) }
+    guard let out else { return finish(ArgumentError("out is NULL"), err) }
+    guard timeoutMs > 0 else { return finish(ArgumentError("timeout_ms is 0: give the time to wait"), err) }
+    let ids: [String]
+    let callOptions: CallOptions
+    do throws(ArgumentError) {
+        ids = try readInstanceIDs(instanceIDs, count: count)
+        callOptions = try CallOptions(options)
+    } catch {
+        return finish(error, err)
+    }
+    let timeout = callOptions.deadlineMs == 0 ? timeoutMs : min(timeoutMs, callOptions.deadlineMs)
+    let report = Unmanaged<ClientBox>.borrow(client).client.waitRunning(ids: ids, timeoutMs: timeout,
+                                                                        cancel: callOptions.cancel)
+    return handOut(report, out, err)
+}

@@ -1,0 +1,145 @@
+/// Sends one request until it has an answer that stands: signs each attempt afresh, bounds it
+/// by the call's deadline and cancel token, retries as `RetryPolicy` allows, corrects the
+/// signing clock once when the service's clock disagrees, and logs what it does.
+/// Shared by the instance-status operations and the status queries of the waiter.
+final class RequestSender: Sendable {
+    let configuration: ClientConfiguration
+    let log: CallLog
+    private let transport: CurlTransport
+    private let retryPolicy: RetryPolicy
+    private let signer: RequestSigner?
+    private let clock = SigningClock()
+
+    /// How a request ended.
+    struct Sent {
+        /// The last attempt; nil when none was made (deadline passed or cancelled before).
+        var attempt: AttemptResult?
+        var retries: Int
+        /// The call's cancel token or deadline stopped it, before an attempt or between two.
+        var stoppedBy: Stop?
+    }
+
+    enum Stop { case deadline, cancel }
+
+    init(configuration: ClientConfiguration, log: CallLog, userAgent: String) {
+        self.configuration = configuration
+        self.log = log
+        transport = CurlTransport(options: .init(caFile: configuration.caFile, insecure: configuration.insecure,
+                                                 userAgent: userAgent))
+        retryPolicy = RetryPolicy(maxRetries: Int(configuration.maxRetries),
+                                  busyRetryMs: Int(configuration.busyRetryMs))
+        if case let .accessKey(ak, sk, _) = configuration.credentials {
+            signer = RequestSigner(accessKey: ak, secretKey: sk)
+        } else {
+            signer = nil
+        }
+    }
+
+    /// `what` names the request in log lines ("restart of 50 ids, request 1 of 3").
+    func send(_ method: HTTPRequest.Method, path: String, body: [UInt8] = [], control: CallControl,
+              what: String) -> Sent {
+        var sent = Sent(attempt: nil, retries: 0, stoppedBy: nil)
+        var busyWaitedMs = 0
+        var clockCorrected = false
+        while true {
+            if control.isCancelled {
+                sent.stoppedBy = .cancel
+                return sent
+            }
+            let budgetMs = control.deadline.remainingMs()
+            if let budgetMs, budgetMs <= 0 {
+                sent.stoppedBy = .deadline
+                return sent
+            }
+            var request = signedRequest(method, path: path, body: body)
+            request.timeoutMs = min(configuration.totalTimeoutMs, UInt32(clamping: budgetMs ?? Int.max))
+            request.connectTimeoutMs = min(configuration.connectTimeoutMs, request.timeoutMs)
+
+            log(.debug, "sending \(method.rawValue) \(path): \(what)")
+            let started = ContinuousClock.now
+            let attempt = transport.send(request, cancel: control.cancel)
+            sent.attempt = attempt
+            logAttempt(attempt, what: what, milliseconds: (ContinuousClock.now - started).milliseconds)
+
+            if case let .answered(answer) = attempt, answer.status == 401, signer != nil, !clockCorrected,
+               let serviceTime = answer.serverDate, let offset = clock.correct(toServiceTime: serviceTime) {
+                // Refused before anything was done: safe to send once more, with a corrected date.
+                clockCorrected = true
+                log(.warn, "the service's clock is \(offset) s from ours: signing with its time and sending \(what) once more")
+                continue
+            }
+
+            let wait: Int
+            switch retryPolicy.verdict(for: attempt, retries: sent.retries, busyWaitedMs: busyWaitedMs) {
+            case .final:
+                return sent
+            case let .retry(afterMs):
+                wait = afterMs
+                sent.retries += 1
+                log(.warn, "retry \(sent.retries) of \(retryPolicy.maxRetries) in \(afterMs) ms, \(Self.reason(attempt)): \(what)")
+            case let .retryBusy(afterMs):
+                wait = afterMs
+                busyWaitedMs += afterMs
+                log(.warn, "instance busy (\(Self.reason(attempt))): trying \(what) again in \(afterMs) ms")
+            }
+            if let left = control.deadline.remainingMs(), wait >= left {
+                log(.warn, "no retry: the call's deadline comes first")
+                return sent
+            }
+            if control.sleep(milliseconds: wait) {
+                sent.stoppedBy = .cancel
+                return sent
+            }
+        }
+    }
+
+    private func logAttempt(_ attempt: AttemptResult, what: String, milliseconds: Int) {
+        switch attempt {
+        case let .answered(answer):
+            let id = answer.requestID.isEmpty ? "no request id" : "request id \(answer.requestID)"
+            log(.info, "HTTP \(answer.status) in \(milliseconds) ms, \(id): \(what)")
+        case let .failed(failure):
+            log(.warn, "no answer after \(milliseconds) ms (\(failure.detail)): \(what)")
+        }
+    }
+
+    private static func reason(_ attempt: AttemptResult) -> String {
+        switch attempt {
+        case let .answered(answer):
+            let code = AnswerDecoder.errorDetails(body: answer.body, contentType: answer.contentType).code
+            return code.isEmpty ? "HTTP \(answer.status)" : "HTTP \(answer.status) \(code)"
+        case let .failed(failure):
+            return "the connection did not open"  + (failure.detail.isEmpty ? "" : " (\(failure.detail))")
+        }
+    }
+
+    /// A request with its authentication headers; signed afresh for each attempt (a new date).
+    private func signedRequest(_ method: HTTPRequest.Method, path: String, body: [UInt8]) -> HTTPRequest {
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("Host", configuration.endpoint.hostHeader),
+            ("X-Project-Id", configuration.projectID),
+        ]
+        var lines: [String]
+        switch configuration.credentials {
+        case let .accessKey(_, _, securityToken):
+            headers.append(("X-Sdk-Date", clock.sdkDate()))
+            if let securityToken { headers.append(("X-Security-Token", securityToken)) }
+            let authorization = signer?.authorization(method: method.rawValue, path: path, headers: headers, body: body) ?? ""
+            lines = headers.map { "\($0.name): \($0.value)" }
+            lines.append("Authorization: \(authorization)")
+        case let .iamToken(token):
+            lines = headers.map { "\($0.name): \($0.value)" }
+            lines.append("X-Auth-Token: \(token)")
+        }
+        return HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
+                           timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int {
+        let parts = components
+        return Int(parts.seconds) * 1000 + Int(parts.attoseconds / 1_000_000_000_000_000)
+    }
+}
