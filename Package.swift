@@ -26,9 +26,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .systemLibrary(name: "CDCS"),
         .target(
             name: "DCS",
-            dependencies: ["DCSCore"],
+            dependencies: ["DCSCore", "CDCS"],
             // scripts/build.sh links libdcs.so with this version script and its soname.
             exclude: ["exports.map"]
         ),

@@ -326,10 +326,20 @@ typedef struct dcs_call_options {
      * flight DCS_OUTCOME_UNKNOWN (it was sent), the rest DCS_OUTCOME_NOT_SENT.
      * The token must outlive the call. */
     dcs_cancel *cancel;
+    /* Version 2. 0: return when the service has answered. Otherwise, then
+     * wait up to this many milliseconds (within deadline_ms, if set) for the
+     * instances the service acted on (DCS_OUTCOME_SUCCESS) to be RUNNING
+     * again, exactly as dcs_wait_running does: their outcome becomes the
+     * wait's (SUCCESS: running again; FAILED: ERROR, FROZEN...; UNKNOWN: not
+     * RUNNING in time). The call's status is the action's when it failed,
+     * else the wait's when it failed (DCS_ETIMEOUT...), else DCS_EPARTIAL when
+     * any instance did not end RUNNING, else DCS_OK. For restarts; harmless
+     * for flush. */
+    uint32_t wait_running_ms;
 } dcs_call_options;
 
 #define DCS_CALL_OPTIONS_VERSION 2
-#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0, NULL }
+#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0, NULL, 0 }
 
 /* Sets *options to DCS_CALL_OPTIONS_INIT, for callers that cannot use the
  * macro (cgo, ctypes). NULL is a no-op. */
@@ -406,9 +416,8 @@ dcs_status dcs_get_instance_status(dcs_client *client, const char *instance_id, 
  * DCS_ETIMEOUT when some were still not RUNNING (*err lists them); DCS_EAPI,
  * DCS_ECANCELED as above. Nothing is sent that changes an instance.
  *
- * A restart then a wait, in C:
- *     dcs_restart(client, ids, n, &results, &err);   then, for the ids that succeeded,
- *     dcs_wait_running(client, succeeded, k, 600000, &waited, &err2); */
+ * To restart and then wait in one call, give dcs_call
+ * dcs_call_options.wait_running_ms. */
 dcs_status dcs_wait_running(dcs_client *client, const char *const *instance_ids, size_t count,
                             uint32_t timeout_ms, dcs_results **out, dcs_error **err);
 

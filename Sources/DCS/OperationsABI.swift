@@ -1,31 +1,33 @@
+import CDCS
 import DCSCore
-
-/// Field offsets of `dcs_call_options`: version 1 has `unsigned int version; uint32_t
-/// deadline_ms;`, version 2 adds `dcs_cancel *cancel;`.
-enum CallOptionsLayout {
-    static let version = 0
-    static let deadlineMs = 4
-    static let cancel = 8
-    static let latestVersion: UInt32 = 2
-}
 
 /// What a caller's `dcs_call_options` ask for.
 struct CallOptions {
     var deadlineMs: UInt32 = 0
     var cancel: CancelToken?
+    var waitRunningMs: UInt32 = 0
 
-    /// nil options are the defaults; a version this library does not know is refused, not
-    /// ignored, since its fields may ask for what this library cannot do.
+    static let latestVersion = UInt32(DCS_CALL_OPTIONS_VERSION)
+
+    /// nil options are the defaults. A caller built against an older header has a shorter
+    /// struct: only its version's fields are read. A version this library does not know is
+    /// refused, not ignored, since its fields may ask for what this library cannot do.
     init(_ options: UnsafeRawPointer?) throws(ArgumentError) {
         guard let options else { return }
-        let version = options.load(fromByteOffset: CallOptionsLayout.version, as: UInt32.self)
-        guard (1...CallOptionsLayout.latestVersion).contains(version) else {
-            throw ArgumentError("options->version is \(version), this library knows 1 to \(CallOptionsLayout.latestVersion): start from DCS_CALL_OPTIONS_INIT")
+        let version = options.load(as: UInt32.self)
+        guard (1...Self.latestVersion).contains(version) else {
+            throw ArgumentError("options->version is \(version), this library knows 1 to \(Self.latestVersion): start from DCS_CALL_OPTIONS_INIT")
         }
-        deadlineMs = options.load(fromByteOffset: CallOptionsLayout.deadlineMs, as: UInt32.self)
-        if version >= 2, let token = options.load(fromByteOffset: CallOptionsLayout.cancel, as: OpaquePointer?.self) {
-            cancel = Unmanaged<CancelToken>.borrow(token)
+        guard version >= 2 else {
+            // Version 1: `unsigned int version; uint32_t deadline_ms;` and nothing after.
+            deadlineMs = options.load(fromByteOffset: MemoryLayout<dcs_call_options>.offset(of: \.deadline_ms) ?? 4,
+                                      as: UInt32.self)
+            return
         }
+        let fields = options.load(as: dcs_call_options.self)
+        deadlineMs = fields.deadline_ms
+        cancel = fields.cancel.map { Unmanaged<CancelToken>.borrow($0) }
+        waitRunningMs = fields.wait_running_ms
     }
 }
 
@@ -47,7 +49,8 @@ private func perform(_ action: InstanceAction, _ client: OpaquePointer?,
         return finish(error, err)
     }
     let report = Unmanaged<ClientBox>.borrow(client).client.perform(action, ids: ids, deadlineMs: options?.deadlineMs ?? 0,
-                                                                    cancel: options?.cancel)
+                                                                    cancel: options?.cancel,
+                                                                    waitRunningMs: options?.waitRunningMs ?? 0)
     return handOut(report, out, err)
 }
 
@@ -81,11 +84,9 @@ public func dcs_flush(_ client: OpaquePointer?, _ instanceIDs: UnsafePointer<Uns
 }
 
 @_cdecl("dcs_call_options_init")
-public func dcs_call_options_init(_ options: UnsafeMutableRawPointer?) {
-    guard let options else { return }
-    options.storeBytes(of: CallOptionsLayout.latestVersion, toByteOffset: CallOptionsLayout.version, as: UInt32.self)
-    options.storeBytes(of: 0, toByteOffset: CallOptionsLayout.deadlineMs, as: UInt32.self)
-    options.storeBytes(of: nil, toByteOffset: CallOptionsLayout.cancel, as: OpaquePointer?.self)
+public func dcs_call_options_init(_ options: UnsafeMutablePointer<dcs_call_options>?) {
+    options?.pointee = dcs_call_options(version: UInt32(DCS_CALL_OPTIONS_VERSION), deadline_ms: 0, cancel: nil,
+                                        wait_running_ms: 0)
 }
 
 @_cdecl("dcs_call")

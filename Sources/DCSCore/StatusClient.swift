@@ -21,9 +21,42 @@ public final class StatusClient: Sendable {
     /// Acts on `ids` (already checked by `InstanceIDs.validate`), one request per chunk, and
     /// reports one outcome per id in order. Stops at the first chunk that fails. A non-zero
     /// `deadlineMs` bounds the whole call, retries and their waits included; `cancel` ends it early.
+    /// A non-zero `waitRunningMs` then waits for the instances the service acted on (see
+    /// `waitRunning`), and their outcome becomes the wait's.
     public func perform(_ action: InstanceAction, ids: [String], deadlineMs: UInt32 = 0,
-                        cancel: CancelToken? = nil) -> CallReport {
+                        cancel: CancelToken? = nil, waitRunningMs: UInt32 = 0) -> CallReport {
         let control = CallControl(deadlineMs: deadlineMs, cancel: cancel)
+        let report = act(action, ids: ids, control: control)
+        guard waitRunningMs > 0 else { return report }
+        return waitForActed(report, waitRunningMs: waitRunningMs, control: control)
+    }
+
+    /// The acted-on instances of `report`, waited for. The call's status: the action's if it
+    /// failed; else the wait's if it failed; else partial if any instance did not end RUNNING.
+    private func waitForActed(_ report: CallReport, waitRunningMs: UInt32, control: CallControl) -> CallReport {
+        let acted = report.outcomes.indices.filter { report.outcomes[$0] == .success }
+        guard !acted.isEmpty else { return report }
+        let left = control.deadline.remainingMs().map { UInt32(clamping: max($0, 1)) } ?? waitRunningMs
+        let waited = waitRunning(ids: acted.map { report.instanceIDs[$0] }, timeoutMs: min(waitRunningMs, left),
+                                 cancel: control.cancel)
+        var combined = report
+        for (position, index) in acted.enumerated() {
+            combined.outcomes[index] = waited.outcomes[position]
+        }
+        if report.status.isError {
+            return combined
+        }
+        if waited.status.isError {
+            combined.status = waited.status
+            combined.failure = waited.failure
+        } else if combined.outcomes.contains(where: { $0 != .success }) {
+            combined.status = .partial
+            combined.failure = report.status == .partial ? report.failure : waited.failure
+        }
+        return combined
+    }
+
+    private func act(_ action: InstanceAction, ids: [String], control: CallControl) -> CallReport {
         var report = CallReport(instanceIDs: ids, outcomes: Array(repeating: .notSent, count: ids.count),
                                 status: .ok, failure: nil)
         var firstPartial: CallFailure?

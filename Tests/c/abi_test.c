@@ -729,7 +729,8 @@ static void test_call_is_the_general_form(void) {
     dcs_call_options initialised;
     memset(&initialised, 0xff, sizeof initialised);
     dcs_call_options_init(&initialised);
-    CHECK(memcmp(&initialised, &options, sizeof options) == 0);
+    CHECK(initialised.version == DCS_CALL_OPTIONS_VERSION && initialised.deadline_ms == 0);
+    CHECK(initialised.cancel == NULL && initialised.wait_running_ms == 0);
     dcs_call_options_init(NULL);
 
     EXPECT_EINVAL(dcs_call(client, (dcs_action)7, ids, 1, NULL, &results, &err), "action 7");

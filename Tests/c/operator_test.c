@@ -142,6 +142,42 @@ static void test_restart_then_wait(void) {
     dcs_client_free(client);
 }
 
+/* Restart and wait in one call: the wait's outcomes replace the restart's. */
+static void test_restart_with_wait_option(void) {
+    dcs_client *client = client_from(config_from_env());
+    const char *ids[] = {RUNNING_6, FROZEN, RUNNING_5};
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.wait_running_ms = 20000;
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_call(client, DCS_ACTION_RESTART, ids, 3, &options, &results, &err), DCS_EPARTIAL);
+    const dcs_outcome want[] = {DCS_OUTCOME_SUCCESS, DCS_OUTCOME_FAILED, DCS_OUTCOME_SUCCESS};
+    check_outcomes(results, want, 3);
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_instance_status status = DCS_INSTANCE_OTHER;
+    CHECK_STATUS(dcs_get_instance_status(client, RUNNING_5, &status, NULL), DCS_OK);
+    CHECK(status == DCS_INSTANCE_RUNNING);
+    dcs_client_free(client);
+}
+
+/* With a short wait, restarted instances not back yet are unknown, and the call timed out. */
+static void test_restart_with_short_wait(void) {
+    dcs_client *client = client_from(config_from_env());
+    const char *ids[] = {RUNNING_6};
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.wait_running_ms = 700;
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    CHECK_STATUS(dcs_call(client, DCS_ACTION_RESTART, ids, 1, &options, &results, &err), DCS_ETIMEOUT);
+    const dcs_outcome want[] = {DCS_OUTCOME_UNKNOWN};
+    check_outcomes(results, want, 1);
+    CHECK_CONTAINS(dcs_error_message(err), "not RUNNING after 700 ms");
+    dcs_results_free(results);
+    dcs_error_free(err);
+    dcs_client_free(client);
+}
+
 /* The emulator keeps restarted instances RESTARTING for 60 s here. */
 static void test_wait_reports_failed_and_timed_out(void) {
     dcs_client *client = client_from(config_from_env());
@@ -431,6 +467,8 @@ static const struct {
     {"instance_status", test_instance_status},
     {"restart_then_wait", test_restart_then_wait},
     {"wait_reports_failed_and_timed_out", test_wait_reports_failed_and_timed_out},
+    {"restart_with_wait_option", test_restart_with_wait_option},
+    {"restart_with_short_wait", test_restart_with_short_wait},
     {"cancel_in_flight", test_cancel_in_flight},
     {"cancel_during_retry_wait", test_cancel_during_retry_wait},
     {"cancel_before_sending", test_cancel_before_sending},

@@ -58,6 +58,17 @@ def test_restart_then_wait(operator_test, emu):
     assert stats["api_connections"] == 1
 
 
+def test_restart_with_wait_option(operator_test, emu):
+    run(operator_test, "restart_with_wait_option", client_env(emu))
+    assert emu.stats()["status_puts"] == 1
+    assert emu.stats()["status_gets"] >= 4  # the two restarted ones, twice RUNNING each; FROZEN not polled
+
+
+def test_restart_with_short_wait(operator_test):
+    with Emulator(["--restart-seconds", "60", "--quiet"]) as emulator:
+        run(operator_test, "restart_with_short_wait", client_env(emulator))
+
+
 def test_wait_reports_failed_and_timed_out(operator_test):
     with Emulator(["--restart-seconds", "60", "--quiet"]) as emulator:
         run(operator_test, "wait_reports_failed_and_timed_out", client_env(emulator))
