@@ -17,6 +17,10 @@ VALGRIND = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect"]
 
 
+# How much slower programs run under valgrind: time bounds and short deadlines are scaled by it.
+TIME_SCALE = 8 if MEMCHECK else 1
+
+
 def under_memcheck(command):
     """`command`, run under valgrind when DCS_MEMCHECK=1."""
     return [*VALGRIND, *map(str, command)] if MEMCHECK else [str(part) for part in command]

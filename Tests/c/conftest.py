@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from c_support import MEMCHECK, REPO, compile_c, library_path
+from c_support import MEMCHECK, REPO, TIME_SCALE, compile_c, library_path
 from emulator import Emulator
 
 
@@ -20,6 +20,7 @@ def libdcs(tmp_path_factory):
         subprocess.run(["strip", "--strip-debug", "-o", str(copy_dir / "libdcs.so"), str(path)], check=True)
         (copy_dir / "libdcs.so.0").symlink_to("libdcs.so")
         os.environ["LD_LIBRARY_PATH"] = str(copy_dir)
+        os.environ["DCS_TEST_TIME_SCALE"] = str(TIME_SCALE)
     return path
 
 

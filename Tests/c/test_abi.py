@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from c_support import MEMCHECK, under_memcheck
+from c_support import MEMCHECK, TIME_SCALE, under_memcheck
 from clients import SECRETS, client_env, closed_port_url, leaked
 from emulator import Emulator, TEST_AK, TEST_AUTH_TOKEN, TEST_SECURITY_TOKEN
 from tls_proxy import TLSProxy
@@ -274,14 +274,14 @@ def test_call_is_the_general_form(abi_test, emu):
 
 
 def test_deadline_cuts_a_slow_answer(abi_test, emu):
-    emu.fault("delay", ms=4000)
+    emu.fault("delay", ms=4000 * TIME_SCALE)
     elapsed = run_case(abi_test, "deadline_cuts_a_slow_answer", emu)
     assert_returns_within(elapsed, 2.5)  # the 500 ms deadline, not the 30 s timeout nor the 4 s delay
     assert emu.stats()["api_requests"] == 1
 
 
 def test_deadline_stops_retries(abi_test, emu):
-    emu.fault("status503", count=3, retry_after=2)
+    emu.fault("status503", count=3, retry_after=2 * TIME_SCALE)
     elapsed = run_case(abi_test, "deadline_stops_retries", emu)
     assert_returns_within(elapsed, 1.5)  # did not wait the 2 s Retry-After
     assert emu.stats()["api_requests"] == 1

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from c_support import MEMCHECK, REPO, compile_c, under_memcheck
+from c_support import MEMCHECK, REPO, TIME_SCALE, compile_c, under_memcheck
 from clients import SECRETS, client_env, leaked
 from emulator import Emulator, TEST_AK, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
 
@@ -80,13 +80,13 @@ def test_cancel_a_wait(operator_test):
 
 
 def test_cancel_in_flight(operator_test, emu):
-    emu.fault("delay", ms=5000)
+    emu.fault("delay", ms=5000 * TIME_SCALE)
     run(operator_test, "cancel_in_flight", client_env(emu))
     assert emu.stats()["status_puts"] == 1
 
 
 def test_cancel_during_retry_wait(operator_test, emu):
-    emu.fault("status503", retry_after=5)
+    emu.fault("status503", retry_after=5 * TIME_SCALE)
     run(operator_test, "cancel_during_retry_wait", client_env(emu))
     assert emu.stats()["status_puts"] == 1  # the retry was never made
 

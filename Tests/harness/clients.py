@@ -14,7 +14,7 @@ def client_env(emulator, **extra):
     """os.environ without other DCS settings, pointing at `emulator` with the test credentials.
     DCS_LIBRARY and DCS_EMULATOR are kept: they say what is under test."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_SDK_", "DCS_"))}
-    for name in ("DCS_LIBRARY", "DCS_EMULATOR", "DCS_MEMCHECK"):
+    for name in ("DCS_LIBRARY", "DCS_EMULATOR", "DCS_MEMCHECK", "DCS_TEST_TIME_SCALE"):
         if os.environ.get(name):
             env[name] = os.environ[name]
     env.update({

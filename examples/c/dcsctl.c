@@ -1,7 +1,12 @@
 /*
  * dcsctl: restart, soft-restart or flush DCS instances from the command line.
  *
- *   dcsctl ACTION ID...        ACTION: restart, soft_restart, flush
+ *   dcsctl ACTION [--wait[=SECONDS]] ID...      ACTION: restart, soft_restart, flush
+ *
+ * --wait: after the action, wait until the instances it was applied to are
+ * RUNNING again (at most SECONDS, default 600); their outcome is then the
+ * wait's: success (running again), failed (ERROR, FROZEN...), unknown (not
+ * RUNNING in time).
  *
  * Configured from the environment (dcs_config_from_env): HUAWEICLOUD_SDK_AK,
  * HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT or DCS_REGION.
@@ -12,16 +17,26 @@
  * exit:   0 all succeeded, 1 partial, 2 error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dcs.h"
 
-typedef dcs_status (*dcs_operation)(dcs_client *, const char *const *, size_t,
-                                    dcs_results **, dcs_error **);
+#define DEFAULT_WAIT_SECONDS 600
 
 static int usage(void) {
-    fprintf(stderr, "usage: dcsctl restart|soft_restart|flush ID...\n");
+    fprintf(stderr, "usage: dcsctl restart|soft_restart|flush [--wait[=SECONDS]] ID...\n");
     return 2;
+}
+
+/* "--wait" or "--wait=SECONDS" (1 to 86400): the seconds; 0 when `arg` is not the flag; -1 when
+ * it is the flag with a bad value. */
+static long wait_seconds(const char *arg) {
+    if (strcmp(arg, "--wait") == 0) return DEFAULT_WAIT_SECONDS;
+    if (strncmp(arg, "--wait=", 7) != 0) return 0;
+    char *end = NULL;
+    long seconds = strtol(arg + 7, &end, 10);
+    return end != arg + 7 && *end == '\0' && seconds >= 1 && seconds <= 86400 ? seconds : -1;
 }
 
 static const char *or_dash(const char *text) {
@@ -40,11 +55,20 @@ static int exit_code(dcs_status status) {
 
 int main(int argc, char **argv) {
     if (argc < 3) return usage();
-    dcs_operation operation;
-    if (strcmp(argv[1], "restart") == 0) operation = dcs_restart;
-    else if (strcmp(argv[1], "soft_restart") == 0) operation = dcs_soft_restart;
-    else if (strcmp(argv[1], "flush") == 0) operation = dcs_flush;
+    dcs_action action;
+    if (strcmp(argv[1], "restart") == 0) action = DCS_ACTION_RESTART;
+    else if (strcmp(argv[1], "soft_restart") == 0) action = DCS_ACTION_SOFT_RESTART;
+    else if (strcmp(argv[1], "flush") == 0) action = DCS_ACTION_FLUSH;
     else return usage();
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    int first_id = 2;
+    long seconds = wait_seconds(argv[2]);
+    if (seconds < 0) return usage();
+    if (seconds > 0) {
+        options.wait_running_ms = (uint32_t)(seconds * 1000);
+        first_id = 3;
+    }
+    if (first_id >= argc) return usage();
 
     dcs_config *cfg = dcs_config_new();
     if (cfg == NULL) {
@@ -69,7 +93,8 @@ int main(int argc, char **argv) {
     }
 
     dcs_results *results = NULL;
-    status = operation(client, (const char *const *)&argv[2], (size_t)(argc - 2), &results, &err);
+    status = dcs_call(client, action, (const char *const *)&argv[first_id], (size_t)(argc - first_id), &options,
+                      &results, &err);
 
     const char *id;
     dcs_outcome outcome;
