@@ -3,6 +3,7 @@ struct ControlService: Sendable {
     let fleet: Fleet
     let faults: FaultPlan
     let traffic: Traffic
+    let clock: EmulatorClock
 
     func reply(to request: ReceivedRequest) -> Reply {
         switch (request.method, request.path) {
@@ -12,6 +13,7 @@ struct ControlService: Sendable {
             traffic.reset()
             faults.reset()
             fleet.reset()
+            clock.reset()
             return .json(200, .object([("reset", true)]))
         case ("GET", "/_emulator/instances"):
             return .json(200, .array(fleet.all().map { spec, status in
@@ -37,9 +39,28 @@ struct ControlService: Sendable {
         case ("DELETE", "/_emulator/faults"):
             faults.clear()
             return .json(200, .object([("cleared", true)]))
+        case ("GET", "/_emulator/clock"):
+            return .json(200, clockJSON)
+        case ("POST", "/_emulator/clock"):
+            guard let document = JSONValue.parse(request.body) else { return Self.error(400, "the body is not JSON") }
+            let limit = Double(EmulatorClock.offsetLimit)
+            guard let offset = document["offset_seconds"]?.numberValue, offset == offset.rounded(),
+                  abs(offset) <= limit else {
+                return Self.error(400, "offset_seconds must be an integer in -\(EmulatorClock.offsetLimit)..."
+                                  + "\(EmulatorClock.offsetLimit)")
+            }
+            clock.setOffset(Int(offset))
+            return .json(200, clockJSON)
         default:
             return Self.error(404, "no such control endpoint: \(request.method) \(request.path)")
         }
+    }
+
+    /// `{"offset_seconds": N, "now": epoch seconds, "date": "<as the Date header shows it>"}`
+    private var clockJSON: JSONValue {
+        let now = clock.now()
+        return .object([("offset_seconds", .number(Double(clock.offsetSeconds))), ("now", .number(Double(now))),
+                        ("date", .string(WallClock.httpDate(now)))])
     }
 
     private static func error(_ status: Int, _ message: String) -> Reply {

@@ -43,6 +43,10 @@ struct EmulatorCommand: ParsableCommand {
     @Option(help: "Seconds an instance stays RESTARTING after restart or soft_restart (0: stays RUNNING).")
     var restartSeconds = 2.0
 
+    @Option(parsing: .unconditional,
+            help: "Run the emulator's clock N seconds off real time (may be negative): the Date header and the X-Sdk-Date check use it.")
+    var clockOffsetSeconds = 0
+
     @Flag(help: "Keep the last 1000 API requests for GET /_emulator/requests.")
     var recordRequests = false
 
@@ -60,6 +64,9 @@ struct EmulatorCommand: ParsableCommand {
         guard generatedInstances >= 0 else { throw ValidationError("--generated-instances must not be negative") }
         guard restartSeconds >= 0, restartSeconds.isFinite else { throw ValidationError("--restart-seconds must be >= 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard abs(clockOffsetSeconds) <= EmulatorClock.offsetLimit else {
+            throw ValidationError("--clock-offset-seconds must be in -\(EmulatorClock.offsetLimit)...\(EmulatorClock.offsetLimit)")
+        }
     }
 
     func run() throws {
@@ -83,7 +90,7 @@ struct EmulatorCommand: ParsableCommand {
         }
 
         let authenticator = Authenticator(accessKey: ak, secretKey: sk, securityToken: securityToken,
-                                          authToken: authToken)
+                                          authToken: authToken, clock: EmulatorClock(offsetSeconds: clockOffsetSeconds))
         let emulator = Emulator(fleet: fleet, faults: FaultPlan(scheduled),
                                 traffic: Traffic(recordsRequests: recordRequests),
                                 service: StatusService(projectID: projectId, authenticator: authenticator, fleet: fleet))

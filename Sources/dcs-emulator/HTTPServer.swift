@@ -182,7 +182,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// A nil `length` sends the body in chunked encoding.
     private func writeHead(status: Int, contentType: String, length: Int?, extraHeaders: [(String, String)],
                            _ exchange: Exchange, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders([("X-Request-Id", exchange.requestID), ("Date", WallClock.httpDate()),
+        var headers = HTTPHeaders([("X-Request-Id", exchange.requestID), ("Date", WallClock.httpDate(emulator.clock.now())),
                                    ("Content-Type", contentType)])
         if let length {
             headers.add(name: "Content-Length", value: String(length))

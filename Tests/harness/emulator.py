@@ -124,6 +124,14 @@ class Emulator:
     def clear_faults(self):
         return self._control("DELETE", "/_emulator/faults")
 
+    def clock(self):
+        """{"offset_seconds", "now", "date"}: the emulator's clock, offset included."""
+        return self._control("GET", "/_emulator/clock")
+
+    def set_clock_offset(self, seconds):
+        """Runs the emulator's clock `seconds` off real time (reset puts back the start value)."""
+        return self._control("POST", "/_emulator/clock", {"offset_seconds": seconds})
+
     # Process -------------------------------------------------------------------------------
 
     def log_text(self):
