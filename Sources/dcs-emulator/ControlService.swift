@@ -16,10 +16,9 @@ struct ControlService: Sendable {
             clock.reset()
             return .json(200, .object([("reset", true)]))
         case ("GET", "/_emulator/instances"):
-            return .json(200, .array(fleet.all().map { spec, status in
-                .object([("id", .string(spec.id)), ("engine_version", .string(spec.engineVersion)),
-                         ("status", .string(status))])
-            }))
+            return .json(200, .array(fleet.all().map(Self.instanceJSON)))
+        case ("POST", _) where request.path.hasPrefix("/_emulator/instances/"):
+            return setStatus(request)
         case ("GET", "/_emulator/requests"):
             guard let recorded = traffic.recordedJSON else {
                 return Self.error(404, "request recording is off: start the emulator with --record-requests")
@@ -54,6 +53,27 @@ struct ControlService: Sendable {
         default:
             return Self.error(404, "no such control endpoint: \(request.method) \(request.path)")
         }
+    }
+
+    /// `POST /_emulator/instances/{id}` with `{"status": S}`: the instance shows S from now on.
+    private func setStatus(_ request: ReceivedRequest) -> Reply {
+        let segments = request.pathSegments
+        guard segments.count == 4 else {
+            return Self.error(404, "no such control endpoint: \(request.method) \(request.path)")
+        }
+        guard let document = JSONValue.parse(request.body) else { return Self.error(400, "the body is not JSON") }
+        guard let status = document["status"]?.stringValue, InstanceSpec.statuses.contains(status) else {
+            return Self.error(400, "status must be one of \(InstanceSpec.statuses.joined(separator: ", "))")
+        }
+        guard let view = fleet.setStatus(status, of: segments[3]) else {
+            return Self.error(404, "no instance \(segments[3])")
+        }
+        return .json(200, Self.instanceJSON(view))
+    }
+
+    private static func instanceJSON(_ view: Fleet.View) -> JSONValue {
+        .object([("id", .string(view.spec.id)), ("engine_version", .string(view.spec.engineVersion)),
+                 ("status", .string(view.status))])
     }
 
     /// `{"offset_seconds": N, "now": epoch seconds, "date": "<as the Date header shows it>"}`

@@ -2,10 +2,16 @@ import Synchronization
 
 /// An instance as configured at start (and restored by `POST /_emulator/reset`).
 struct InstanceSpec: Sendable {
+    /// The statuses the API reference lists, the ones an instance can be given.
+    static let statuses = ["CREATING", "CREATEFAILED", "RUNNING", "ERROR", "RESTARTING", "FROZEN", "EXTENDING",
+                           "RESTORING"]
+
     let id: String
     let name: String
     let engineVersion: String
     let status: String
+    /// How long this instance stays RESTARTING after a restart; nil: the fleet's default.
+    var restartSeconds: Double? = nil
 
     /// Only Redis 4.0 and later can be flushed; a version that does not parse cannot either.
     var canBeFlushed: Bool {
@@ -32,7 +38,7 @@ struct InstanceSpec: Sendable {
     }
 
     /// A fleet file: a JSON array of `{"id","engine_version","status"}` with an optional `"name"`
-    /// (default: the id).
+    /// (default: the id) and an optional `"restart_seconds"` (default: `--restart-seconds`).
     static func parseFleetFile(_ bytes: [UInt8]) throws(FleetFileError) -> [InstanceSpec] {
         guard let document = JSONValue.parse(bytes) else { throw FleetFileError("not JSON") }
         guard case .array(let entries) = document else { throw FleetFileError("not a JSON array") }
@@ -47,7 +53,15 @@ struct InstanceSpec: Sendable {
             case .string(let given)?: name = given
             default: throw FleetFileError("entry \(index): name must be a string")
             }
-            return InstanceSpec(id: id, name: name, engineVersion: version, status: status)
+            let restartSeconds: Double?
+            switch entry["restart_seconds"] {
+            case nil, .null?: restartSeconds = nil
+            case .number(let seconds)? where seconds >= 0 && seconds <= 86_400:
+                restartSeconds = seconds
+            default: throw FleetFileError("entry \(index): restart_seconds must be a number in 0...86400")
+            }
+            return InstanceSpec(id: id, name: name, engineVersion: version, status: status,
+                                restartSeconds: restartSeconds)
         }
     }
 }
@@ -63,22 +77,37 @@ enum InstanceAction: String, Sendable {
     case flush
 }
 
-/// The instances and their states. A restart puts an instance in RESTARTING until a deadline;
-/// the status is worked out from the clock whenever it is read, so nothing runs in the background.
+/// The instances and their states. A restart puts an instance in RESTARTING until a deadline
+/// (its own `restart_seconds`, else the fleet's); the status is worked out from the clock
+/// whenever it is read, so nothing runs in the background.
 final class Fleet: Sendable {
     private struct Member {
         let spec: InstanceSpec
+        /// The status it shows when no restart is under way: the spec's, or one set through
+        /// `POST /_emulator/instances/{id}`.
+        var status: String
         var restartingUntil: ContinuousClock.Instant?
+
+        init(_ spec: InstanceSpec) {
+            self.spec = spec
+            status = spec.status
+        }
 
         func status(at now: ContinuousClock.Instant) -> String {
             if let until = restartingUntil, now < until { return "RESTARTING" }
-            return spec.status
+            return status
         }
     }
 
     private struct State {
         var members: [Member]
         var index: [String: Int]
+    }
+
+    /// An instance as the control API shows it.
+    struct View {
+        let spec: InstanceSpec
+        let status: String
     }
 
     private let restartDuration: Duration
@@ -92,8 +121,12 @@ final class Fleet: Sendable {
                 throw FleetFileError("instance id \(spec.id) appears twice")
             }
         }
-        restartDuration = .nanoseconds(Int64((max(restartSeconds, 0) * 1e9).rounded()))
-        state = Mutex(State(members: specs.map { Member(spec: $0, restartingUntil: nil) }, index: index))
+        restartDuration = Self.duration(seconds: restartSeconds)
+        state = Mutex(State(members: specs.map(Member.init), index: index))
+    }
+
+    private static func duration(seconds: Double) -> Duration {
+        .nanoseconds(Int64((max(seconds, 0) * 1e9).rounded()))
     }
 
     /// The position of an id, compared byte for byte (Swift's `==` would also match a
@@ -115,8 +148,10 @@ final class Fleet: Sendable {
                 case .flush:
                     return state.members[position].spec.canBeFlushed
                 case .restart, .softRestart:
-                    if restartDuration > .zero {
-                        state.members[position].restartingUntil = now + restartDuration
+                    let duration = state.members[position].spec.restartSeconds.map { Self.duration(seconds: $0) }
+                        ?? restartDuration
+                    if duration > .zero {
+                        state.members[position].restartingUntil = now + duration
                     }
                     return true
                 }
@@ -133,16 +168,31 @@ final class Fleet: Sendable {
         }
     }
 
-    func all() -> [(spec: InstanceSpec, status: String)] {
+    /// Gives an instance `status` from now on, cancelling a restart under way; nil for an
+    /// unknown id.
+    func setStatus(_ status: String, of id: String) -> View? {
         state.withLock { state in
-            let now = ContinuousClock.now
-            return state.members.map { ($0.spec, $0.status(at: now)) }
+            guard let position = Self.position(of: id, in: state) else { return nil }
+            state.members[position].status = status
+            state.members[position].restartingUntil = nil
+            return View(spec: state.members[position].spec, status: status)
         }
     }
 
+    func all() -> [View] {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            return state.members.map { View(spec: $0.spec, status: $0.status(at: now)) }
+        }
+    }
+
+    /// Every instance back to its configured status, no restart under way.
     func reset() {
         state.withLock { state in
-            for position in state.members.indices { state.members[position].restartingUntil = nil }
+            for position in state.members.indices {
+                state.members[position].status = state.members[position].spec.status
+                state.members[position].restartingUntil = nil
+            }
         }
     }
 }

@@ -739,3 +739,92 @@ def test_bad_clock_offsets_are_rejected(fresh_emulator, document):
     with pytest.raises(EmulatorError, match="400"):
         fresh_emulator._control("POST", "/_emulator/clock", document)
     assert fresh_emulator.clock()["offset_seconds"] == 0
+
+
+# For testing a waiter ----------------------------------------------------------------------
+
+def api_status(emu, instance_id):
+    answer = send_signed(emu, "GET", instance_path(instance_id))
+    assert answer.status == 200, answer.body
+    return answer.json()["status"]
+
+
+def test_per_instance_restart_seconds_override_the_default(tmp_path):
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([
+        {"id": "slow", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": 1.5},
+        {"id": "instant", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": 0},
+        {"id": "default", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": None},
+    ]))
+    with Emulator(["--instances", str(fleet), "--restart-seconds", "0.5"]) as emu:
+        started = time.monotonic()
+        assert results(restart(emu, ["slow", "instant", "default"])) == [
+            ("slow", "success"), ("instant", "success"), ("default", "success")]
+        assert [api_status(emu, i) for i in ("slow", "instant", "default")] == ["RESTARTING", "RUNNING", "RESTARTING"]
+        time.sleep(max(0.0, started + 0.8 - time.monotonic()))
+        assert [api_status(emu, i) for i in ("slow", "default")] == ["RESTARTING", "RUNNING"]
+        while api_status(emu, "slow") == "RESTARTING":
+            assert time.monotonic() - started < 5
+            time.sleep(0.05)
+        assert 1.5 <= time.monotonic() - started < 2.5
+        assert emu.stats()["status_gets"] >= 6
+
+
+@pytest.mark.parametrize("entry", [{"restart_seconds": -1}, {"restart_seconds": "2"}, {"restart_seconds": 1e9}])
+def test_bad_per_instance_restart_seconds_are_refused(tmp_path, entry):
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([dict({"id": "a", "engine_version": "6.0", "status": "RUNNING"}, **entry)]))
+    with pytest.raises(EmulatorError, match="restart_seconds"):
+        Emulator(["--instances", str(fleet)])
+
+
+@pytest.mark.parametrize("status", ["CREATING", "CREATEFAILED", "RUNNING", "ERROR", "RESTARTING", "FROZEN",
+                                    "EXTENDING", "RESTORING"])
+def test_instance_status_can_be_set_to_any_status_of_the_reference(fresh_emulator, status):
+    shown = fresh_emulator.set_instance_status(RUNNING_6, status)
+    assert shown == {"id": RUNNING_6, "engine_version": "6.0", "status": status}
+    assert status_of(fresh_emulator, RUNNING_6) == status
+    before = fresh_emulator.stats()["status_gets"]
+    assert api_status(fresh_emulator, RUNNING_6) == status
+    assert fresh_emulator.stats()["status_gets"] == before + 1
+    expected = "success" if status == "RUNNING" else "failed"
+    assert results(restart(fresh_emulator, [RUNNING_6], action="flush")) == [(RUNNING_6, expected)]
+
+
+def test_setting_a_status_cancels_a_pending_restart_and_reset_puts_it_back(fresh_emulator):
+    fresh_emulator.set_instance_status(FROZEN_5, "RUNNING")
+    assert results(restart(fresh_emulator, [FROZEN_5])) == [(FROZEN_5, "success")]
+    assert api_status(fresh_emulator, FROZEN_5) == "RESTARTING"
+    fresh_emulator.set_instance_status(RUNNING_6, "RUNNING")
+    assert results(restart(fresh_emulator, [RUNNING_6])) == [(RUNNING_6, "success")]
+    fresh_emulator.set_instance_status(RUNNING_6, "ERROR")
+    assert api_status(fresh_emulator, RUNNING_6) == "ERROR"
+    time.sleep(0.5)  # past the session emulator's 0.2 s restart: still ERROR, the restart is gone
+    assert api_status(fresh_emulator, RUNNING_6) == "ERROR"
+    assert api_status(fresh_emulator, FROZEN_5) == "RUNNING"
+    fresh_emulator.set_instance_status(RUNNING_5, "RESTARTING")
+    time.sleep(0.3)
+    assert api_status(fresh_emulator, RUNNING_5) == "RESTARTING"  # set, not a restart: it stays
+    assert results(restart(fresh_emulator, [RUNNING_5])) == [(RUNNING_5, "failed")]
+    fresh_emulator.reset()
+    assert [status_of(fresh_emulator, i) for i in (RUNNING_6, RUNNING_5, FROZEN_5)] == ["RUNNING", "RUNNING", "FROZEN"]
+
+
+def test_setting_a_status_refuses_unknown_ids_and_statuses(fresh_emulator):
+    with pytest.raises(EmulatorError, match="404"):
+        fresh_emulator.set_instance_status(UNKNOWN, "ERROR")
+    for bad in ("running", "BROKEN", "", None, 3):
+        with pytest.raises(EmulatorError, match="400"):
+            fresh_emulator.set_instance_status(RUNNING_6, bad)
+    with pytest.raises(EmulatorError, match="400"):
+        fresh_emulator._control("POST", "/_emulator/instances/" + RUNNING_6, None)
+    assert status_of(fresh_emulator, RUNNING_6) == "RUNNING"
+
+
+def test_status_of_an_odd_id_can_be_set(tmp_path):
+    odd = 'odd/id "é" ?#%'
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([{"id": odd, "engine_version": "6.0", "status": "RUNNING"}]))
+    with Emulator(["--instances", str(fleet)]) as emu:
+        assert emu.set_instance_status(odd, "FROZEN")["status"] == "FROZEN"
+        assert api_status(emu, odd) == "FROZEN"

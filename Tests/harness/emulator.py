@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -112,6 +113,12 @@ class Emulator:
     def instances(self):
         """[{"id", "engine_version", "status"}] as the fleet stands now."""
         return self._control("GET", "/_emulator/instances")
+
+    def set_instance_status(self, instance_id, status):
+        """Gives an instance `status` (one of the reference's) from now on; a pending restart of it
+        is cancelled. Answers the instance as instances() shows it."""
+        path = "/_emulator/instances/" + urllib.parse.quote(instance_id, safe="")
+        return self._control("POST", path, {"status": status})
 
     def faults(self):
         """The queued faults, in the order they will act."""
