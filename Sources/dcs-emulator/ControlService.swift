@@ -72,8 +72,14 @@ struct ControlService: Sendable {
     }
 
     private static func instanceJSON(_ view: Fleet.View) -> JSONValue {
-        .object([("id", .string(view.spec.id)), ("engine_version", .string(view.spec.engineVersion)),
-                 ("status", .string(view.status))])
+        var members: [(String, JSONValue)] = [("id", .string(view.spec.id)),
+                                              ("engine_version", .string(view.spec.engineVersion)),
+                                              ("status", .string(view.status))]
+        if let port = view.redisPort {
+            members.append(("redis_port", .number(Double(port))))
+            members.append(("redis_pid", view.redisPID.map { .number(Double($0)) } ?? .null))
+        }
+        return .object(members)
     }
 
     /// `{"offset_seconds": N, "now": epoch seconds, "date": "<as the Date header shows it>"}`

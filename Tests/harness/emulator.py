@@ -51,7 +51,7 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """One dcs-emulator process on a free port, its stderr collected in a file (`log_path`)."""
 
-    def __init__(self, args=(), *, test_credentials=True, binary=None):
+    def __init__(self, args=(), *, test_credentials=True, binary=None, env=None):
         self.binary = binary or emulator_binary()
         if not os.access(self.binary, os.X_OK):
             raise EmulatorError(f"no emulator binary at {self.binary}: run scripts/build.sh "
@@ -61,7 +61,7 @@ class Emulator:
         self.log_path = log.name
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=log, text=True)
+                                         stderr=log, text=True, env=env)
         log.close()
         try:
             line = self._read_listening_line()
@@ -111,7 +111,8 @@ class Emulator:
         return self._control("GET", "/_emulator/requests")
 
     def instances(self):
-        """[{"id", "engine_version", "status"}] as the fleet stands now."""
+        """[{"id", "engine_version", "status"}] as the fleet stands now; with --redis also
+        "redis_port" and "redis_pid" (null while its process is being replaced)."""
         return self._control("GET", "/_emulator/instances")
 
     def set_instance_status(self, instance_id, status):
