@@ -699,6 +699,11 @@ def test_clock_offset_on_the_command_line_refuses_a_correct_clock_and_shows_in_d
         shown = email.utils.parsedate_to_datetime(answer.headers["Date"])
         assert results(restart(emu, [RUNNING_6], sdk_date=shown.strftime(SDK_DATE_FORMAT))) == [(RUNNING_6, "success")]
         assert emu.clock()["offset_seconds"] == 3600
+        emu.set_clock_offset(0)
+        assert results(restart(emu, [RUNNING_5])) == [(RUNNING_5, "success")]
+        emu.reset()  # back to the start value, not to zero
+        assert emu.clock()["offset_seconds"] == 3600
+        assert_refused(restart(emu, [RUNNING_4]))
     with Emulator(["--clock-offset-seconds", "-3600"]) as emu:
         assert_refused(send_signed(emu, "GET", instance_path(RUNNING_6)))
         assert abs(date_header_offset(send(emu, "GET", "/_emulator/stats")) + 3600) <= 5
