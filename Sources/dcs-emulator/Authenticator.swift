@@ -10,15 +10,20 @@ struct Authenticator: Sendable {
     let signer: RequestSigner
     let securityToken: String?
     let authToken: String?
+    /// The clock `X-Sdk-Date` is compared with: the emulator's, offset included.
+    let clock: EmulatorClock
 
-    init(accessKey: String, secretKey: String, securityToken: String?, authToken: String?) {
+    init(accessKey: String, secretKey: String, securityToken: String?, authToken: String?, clock: EmulatorClock) {
         signer = RequestSigner(accessKey: accessKey, secretKey: secretKey)
         self.securityToken = securityToken
         self.authToken = authToken
+        self.clock = clock
     }
 
-    /// nil when the request is authenticated, else the 401 to answer.
-    func refusal(of request: ReceivedRequest, now: Int = WallClock.now()) -> Reply? {
+    /// nil when the request is authenticated, else the 401 to answer. `now` defaults to the
+    /// emulator's clock.
+    func refusal(of request: ReceivedRequest, now: Int? = nil) -> Reply? {
+        let now = now ?? clock.now()
         if let authorization = request.header("authorization") {
             guard let problem = signatureProblem(request, authorization: authorization, now: now) else { return nil }
             return .error(401, code: "APIGW.0301", message: "Incorrect IAM authentication information: \(problem)")
@@ -50,7 +55,8 @@ struct Authenticator: Sendable {
             return "X-Sdk-Date is not of the form YYYYMMDDTHHMMSSZ"
         }
         guard abs(date - now) <= Self.allowedClockSkew else {
-            return "X-Sdk-Date is more than 15 minutes away from the server's clock"
+            return "X-Sdk-Date is out of range: more than 15 minutes away from the server's clock "
+                + "(the Date header of this answer gives the server's time)"
         }
         if let securityToken {
             guard signedNames.contains("x-security-token"), let token = request.header("x-security-token") else {

@@ -3,6 +3,7 @@ struct ControlService: Sendable {
     let fleet: Fleet
     let faults: FaultPlan
     let traffic: Traffic
+    let clock: EmulatorClock
 
     func reply(to request: ReceivedRequest) -> Reply {
         switch (request.method, request.path) {
@@ -12,12 +13,12 @@ struct ControlService: Sendable {
             traffic.reset()
             faults.reset()
             fleet.reset()
+            clock.reset()
             return .json(200, .object([("reset", true)]))
         case ("GET", "/_emulator/instances"):
-            return .json(200, .array(fleet.all().map { spec, status in
-                .object([("id", .string(spec.id)), ("engine_version", .string(spec.engineVersion)),
-                         ("status", .string(status))])
-            }))
+            return .json(200, .array(fleet.all().map(Self.instanceJSON)))
+        case ("POST", _) where request.path.hasPrefix("/_emulator/instances/"):
+            return setStatus(request)
         case ("GET", "/_emulator/requests"):
             guard let recorded = traffic.recordedJSON else {
                 return Self.error(404, "request recording is off: start the emulator with --record-requests")
@@ -37,9 +38,55 @@ struct ControlService: Sendable {
         case ("DELETE", "/_emulator/faults"):
             faults.clear()
             return .json(200, .object([("cleared", true)]))
+        case ("GET", "/_emulator/clock"):
+            return .json(200, clockJSON)
+        case ("POST", "/_emulator/clock"):
+            guard let document = JSONValue.parse(request.body) else { return Self.error(400, "the body is not JSON") }
+            let limit = Double(EmulatorClock.offsetLimit)
+            guard let offset = document["offset_seconds"]?.numberValue, offset == offset.rounded(),
+                  abs(offset) <= limit else {
+                return Self.error(400, "offset_seconds must be an integer in -\(EmulatorClock.offsetLimit)..."
+                                  + "\(EmulatorClock.offsetLimit)")
+            }
+            clock.setOffset(Int(offset))
+            return .json(200, clockJSON)
         default:
             return Self.error(404, "no such control endpoint: \(request.method) \(request.path)")
         }
+    }
+
+    /// `POST /_emulator/instances/{id}` with `{"status": S}`: the instance shows S from now on.
+    private func setStatus(_ request: ReceivedRequest) -> Reply {
+        let segments = request.pathSegments
+        guard segments.count == 4 else {
+            return Self.error(404, "no such control endpoint: \(request.method) \(request.path)")
+        }
+        guard let document = JSONValue.parse(request.body) else { return Self.error(400, "the body is not JSON") }
+        guard let status = document["status"]?.stringValue, InstanceSpec.statuses.contains(status) else {
+            return Self.error(400, "status must be one of \(InstanceSpec.statuses.joined(separator: ", "))")
+        }
+        guard let view = fleet.setStatus(status, of: segments[3]) else {
+            return Self.error(404, "no instance \(segments[3])")
+        }
+        return .json(200, Self.instanceJSON(view))
+    }
+
+    private static func instanceJSON(_ view: Fleet.View) -> JSONValue {
+        var members: [(String, JSONValue)] = [("id", .string(view.spec.id)),
+                                              ("engine_version", .string(view.spec.engineVersion)),
+                                              ("status", .string(view.status))]
+        if let port = view.redisPort {
+            members.append(("redis_port", .number(Double(port))))
+            members.append(("redis_pid", view.redisPID.map { .number(Double($0)) } ?? .null))
+        }
+        return .object(members)
+    }
+
+    /// `{"offset_seconds": N, "now": epoch seconds, "date": "<as the Date header shows it>"}`
+    private var clockJSON: JSONValue {
+        let now = clock.now()
+        return .object([("offset_seconds", .number(Double(clock.offsetSeconds))), ("now", .number(Double(now))),
+                        ("date", .string(WallClock.httpDate(now)))])
     }
 
     private static func error(_ status: Int, _ message: String) -> Reply {

@@ -7,12 +7,15 @@ final class Emulator: Sendable {
     private let traffic: Traffic
     private let service: StatusService
     private let control: ControlService
+    /// The clock every answer's `Date` header and the signature's date check read.
+    let clock: EmulatorClock
 
     init(fleet: Fleet, faults: FaultPlan, traffic: Traffic, service: StatusService) {
         self.faults = faults
         self.traffic = traffic
         self.service = service
-        control = ControlService(fleet: fleet, faults: faults, traffic: traffic)
+        clock = service.authenticator.clock
+        control = ControlService(fleet: fleet, faults: faults, traffic: traffic, clock: clock)
     }
 
     func reply(to request: ReceivedRequest, connection: inout ConnectionTally) -> Reply {

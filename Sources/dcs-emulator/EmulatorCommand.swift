@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import NIOCore
+import NIOPosix
 
 @main
 struct EmulatorCommand: ParsableCommand {
@@ -34,14 +35,28 @@ struct EmulatorCommand: ParsableCommand {
     @Option(help: "The project id the API paths must name.")
     var projectId = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
-    @Option(help: "JSON file: an array of {\"id\",\"engine_version\",\"status\"} (optional \"name\") replacing the default fleet.")
+    @Option(help: "JSON file: an array of {\"id\",\"engine_version\",\"status\"} (optional \"name\", \"restart_seconds\") replacing the default fleet.")
     var instances: String?
 
     @Option(help: "Add N RUNNING Redis 5.0 instances, ids emu-0001 ...")
     var generatedInstances = 0
 
-    @Option(help: "Seconds an instance stays RESTARTING after restart or soft_restart (0: stays RUNNING).")
+    @Option(help: "Seconds an instance stays RESTARTING after restart or soft_restart (0: stays RUNNING); not used with --redis.")
     var restartSeconds = 2.0
+
+    @Flag(help: """
+        Run each instance as a real redis-server on 127.0.0.1 (a free port, no persistence): restart \
+        and soft_restart restart its process, flush runs FLUSHALL. GET /_emulator/instances shows \
+        redis_port and redis_pid.
+        """)
+    var redis = false
+
+    @Option(help: "The redis-server to run with --redis (default: the first on PATH).")
+    var redisServer: String?
+
+    @Option(parsing: .unconditional,
+            help: "Run the emulator's clock N seconds off real time (may be negative): the Date header and the X-Sdk-Date check use it.")
+    var clockOffsetSeconds = 0
 
     @Flag(help: "Keep the last 1000 API requests for GET /_emulator/requests.")
     var recordRequests = false
@@ -60,6 +75,10 @@ struct EmulatorCommand: ParsableCommand {
         guard generatedInstances >= 0 else { throw ValidationError("--generated-instances must not be negative") }
         guard restartSeconds >= 0, restartSeconds.isFinite else { throw ValidationError("--restart-seconds must be >= 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if redisServer != nil && !redis { throw ValidationError("--redis-server is for --redis only") }
+        guard abs(clockOffsetSeconds) <= EmulatorClock.offsetLimit else {
+            throw ValidationError("--clock-offset-seconds must be in -\(EmulatorClock.offsetLimit)...\(EmulatorClock.offsetLimit)")
+        }
     }
 
     func run() throws {
@@ -72,8 +91,7 @@ struct EmulatorCommand: ParsableCommand {
             }
         }
         specs += InstanceSpec.generated(generatedInstances)
-        let fleet: Fleet
-        do { fleet = try Fleet(specs, restartSeconds: restartSeconds) } catch { throw ValidationError("\(error)") }
+        do { _ = try Fleet(specs, restartSeconds: restartSeconds) } catch { throw ValidationError("\(error)") }
 
         var scheduled: [ScheduledFault] = []
         for spec in fault {
@@ -82,18 +100,82 @@ struct EmulatorCommand: ParsableCommand {
             }
         }
 
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
+        var servers: RedisServers?
+        if redis {
+            servers = try Self.startRedisServers(executable: redisServer, count: specs.count, group: group)
+        }
+        do {
+            try serve(specs: specs, faults: scheduled, servers: servers, group: group)
+        } catch {
+            servers?.stopAll()
+            throw error
+        }
+    }
+
+    /// Runs until the process ends.
+    private func serve(specs: [InstanceSpec], faults scheduled: [ScheduledFault], servers: RedisServers?,
+                       group: MultiThreadedEventLoopGroup) throws {
+        let fleet = try Fleet(specs, restartSeconds: restartSeconds, servers: servers)
         let authenticator = Authenticator(accessKey: ak, secretKey: sk, securityToken: securityToken,
-                                          authToken: authToken)
+                                          authToken: authToken, clock: EmulatorClock(offsetSeconds: clockOffsetSeconds))
         let emulator = Emulator(fleet: fleet, faults: FaultPlan(scheduled),
                                 traffic: Traffic(recordsRequests: recordRequests),
                                 service: StatusService(projectID: projectId, authenticator: authenticator, fleet: fleet))
 
         signal(SIGPIPE, SIG_IGN)
-        let server = try HTTPServer.start(host: host, port: port, threads: threads ?? System.coreCount,
-                                          emulator: emulator, log: RequestLog(quiet: quiet))
+        let server = try HTTPServer.start(host: host, port: port, group: group, emulator: emulator,
+                                          log: RequestLog(quiet: quiet))
         let shownHost = host.contains(":") ? "[\(host)]" : host
         RequestLog.writeLine(to: STDOUT_FILENO, "dcs-emulator listening on http://\(shownHost):\(server.port ?? port)")
         try server.channel.closeFuture.wait()
+    }
+
+    /// Starts one redis-server per instance, with a watcher that stops them all when the emulator
+    /// is told to end or its parent dies. Exits 2 when there is no redis-server to run, 1 when
+    /// the servers do not start.
+    private static func startRedisServers(executable: String?, count: Int,
+                                          group: MultiThreadedEventLoopGroup) throws -> RedisServers {
+        guard let path = findRedisServer(executable) else {
+            RequestLog.writeLine(to: STDERR_FILENO, executable.map {
+                "dcs-emulator: --redis-server \($0) is not an executable file."
+            } ?? "dcs-emulator: --redis needs redis-server, which is not on PATH. Install it "
+                + "(Debian, Ubuntu: sudo apt-get install redis-server) or give its path with --redis-server PATH.")
+            throw ExitCode(2)
+        }
+        let servers: RedisServers
+        do {
+            servers = try RedisServers(executable: path, count: count, group: group)
+        } catch {
+            RequestLog.writeLine(to: STDERR_FILENO, "dcs-emulator: \(error)")
+            throw ExitCode.failure
+        }
+        // Watching first: a signal during the start still stops what has started.
+        ShutdownWatcher.start { servers.stopAll() }
+        do {
+            try servers.launch()
+        } catch {
+            servers.stopAll()
+            RequestLog.writeLine(to: STDERR_FILENO, "dcs-emulator: --redis: \(error)")
+            throw ExitCode.failure
+        }
+        return servers
+    }
+
+    /// `given` if it is an executable file, else the first executable `redis-server` on PATH.
+    static func findRedisServer(_ given: String?) -> String? {
+        func isExecutableFile(_ path: String) -> Bool {
+            var information = stat()
+            return stat(path, &information) == 0 && (information.st_mode & S_IFMT) == S_IFREG
+                && access(path, X_OK) == 0
+        }
+        if let given { return isExecutableFile(given) ? given : nil }
+        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/redis-server"
+            if isExecutableFile(candidate) { return candidate }
+        }
+        return nil
     }
 
     struct FileError: Error, CustomStringConvertible {

@@ -1,4 +1,6 @@
 import DCSCore
+import NIOCore
+
 /// One request as the emulator received it: everything a check, the recorder or a fault needs,
 /// with the path, query and headers exactly as they came over the wire.
 struct ReceivedRequest: Sendable {
@@ -66,6 +68,8 @@ indirect enum Reply: Sendable {
     case huge(bytes: Int, chunked: Bool)
     /// `reply`, after `milliseconds`.
     case delayed(milliseconds: Int, Reply)
+    /// The reply once work off the event loop (a FLUSHALL) is done.
+    case deferred(EventLoopFuture<Reply>)
 
     static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> Reply {
         .full(status: status, contentType: "application/json", headers: headers, body: value.serialized)

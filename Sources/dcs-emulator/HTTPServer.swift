@@ -14,8 +14,9 @@ struct HTTPServer {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
 
-    static func start(host: String, port: Int, threads: Int, emulator: Emulator, log: RequestLog) throws -> HTTPServer {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    /// Listens on `group`, which is shut down if the bind fails.
+    static func start(host: String, port: Int, group: MultiThreadedEventLoopGroup, emulator: Emulator,
+                      log: RequestLog) throws -> HTTPServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -176,13 +177,23 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds))) {
                 self.send(inner, exchange, context: context)
             }
+        case .deferred(let future):
+            future.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
+                switch result {
+                case .success(let reply):
+                    self.send(reply, exchange, context: context)
+                case .failure:
+                    self.send(.error(500, code: "DCS.5000", message: "Internal service error."), exchange,
+                              context: context)
+                }
+            }
         }
     }
 
     /// A nil `length` sends the body in chunked encoding.
     private func writeHead(status: Int, contentType: String, length: Int?, extraHeaders: [(String, String)],
                            _ exchange: Exchange, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders([("X-Request-Id", exchange.requestID), ("Date", WallClock.httpDate()),
+        var headers = HTTPHeaders([("X-Request-Id", exchange.requestID), ("Date", WallClock.httpDate(emulator.clock.now())),
                                    ("Content-Type", contentType)])
         if let length {
             headers.add(name: "Content-Length", value: String(length))

@@ -75,7 +75,15 @@ struct StatusService: Sendable {
             return .error(400, code: "DCS.4100",
                           message: "At most \(Self.maximumInstancesPerRequest) instances can be given in one request.")
         }
-        let outcomes = acting ? fleet.apply(action, to: ids) : ids.map { _ in false }
+        switch acting ? fleet.apply(action, to: ids) : .now(ids.map { _ in false }) {
+        case .now(let outcomes):
+            return Self.results(ids, outcomes)
+        case .later(let outcomes):
+            return .deferred(outcomes.map { Self.results(ids, $0) })
+        }
+    }
+
+    private static func results(_ ids: [String], _ outcomes: [Bool]) -> Reply {
         let results = zip(ids, outcomes).map { id, succeeded -> JSONValue in
             .object([("instance", .string(id)), ("result", .string(succeeded ? "success" : "failed"))])
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Wall-clock time in the two formats the API uses: the RFC 1123 `Date` header of every answer
 /// and the `X-Sdk-Date` (`%Y%m%dT%H%M%SZ`, UTC) of a signed request.
@@ -49,4 +50,31 @@ enum WallClock {
         parts.tm_sec = second
         return Int(timegm(&parts))
     }
+}
+
+/// The emulator's own clock: wall-clock time shifted by an offset in seconds (negative: behind),
+/// so that a test can put the emulator's clock off a client's. The `Date` header and the
+/// `X-Sdk-Date` check both read it; `POST /_emulator/clock` moves it, a reset puts back the
+/// offset it started with.
+final class EmulatorClock: Sendable {
+    /// About a century either way: far enough for any test, near enough that every date stays
+    /// a four-digit year.
+    static let offsetLimit = 100 * 365 * 86_400
+
+    let initialOffset: Int
+    private let offset: Atomic<Int>
+
+    init(offsetSeconds: Int) {
+        initialOffset = offsetSeconds
+        offset = Atomic(offsetSeconds)
+    }
+
+    var offsetSeconds: Int { offset.load(ordering: .relaxed) }
+
+    /// Seconds since the epoch, as the emulator sees it.
+    func now() -> Int { WallClock.now() + offsetSeconds }
+
+    func setOffset(_ seconds: Int) { offset.store(seconds, ordering: .relaxed) }
+
+    func reset() { setOffset(initialOffset) }
 }

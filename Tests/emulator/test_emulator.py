@@ -338,11 +338,11 @@ def test_other_v2_paths_are_404(fresh_emulator):
 
 # HTTP --------------------------------------------------------------------------------------
 
-def assert_standard_headers(answer, content_type="application/json"):
+def assert_standard_headers(answer, content_type="application/json", shifted_by=0):
     assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["X-Request-Id"])
     date = email.utils.parsedate_to_datetime(answer.headers["Date"])
     assert answer.headers["Date"].endswith(" GMT")
-    assert abs((datetime.datetime.now(datetime.timezone.utc) - date).total_seconds()) < 60
+    assert abs((date - datetime.datetime.now(datetime.timezone.utc)).total_seconds() - shifted_by) < 60
     assert answer.headers["Content-Type"] == content_type
     assert int(answer.headers["Content-Length"]) == len(answer.body)
 
@@ -678,3 +678,158 @@ def test_log_has_a_line_per_request_and_never_a_secret(emulator):
     assert "SDK-HMAC-SHA256" not in log, "an Authorization header reached the log"
     leaked = sum(signature in log for signature in SENT_SIGNATURES)
     assert leaked == 0, "signatures reached the log"
+
+
+# Clock offset ------------------------------------------------------------------------------
+
+def date_header_offset(answer):
+    """Seconds between the answer's Date header and this machine's clock."""
+    shown = email.utils.parsedate_to_datetime(answer.headers["Date"])
+    return (shown - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+
+
+def test_clock_offset_on_the_command_line_refuses_a_correct_clock_and_shows_in_date():
+    with Emulator(["--clock-offset-seconds", "3600"]) as emu:
+        document = assert_refused(restart(emu, [RUNNING_6]))
+        assert "out of range" in document["error_msg"]
+        answer = send_signed(emu, "GET", instance_path(RUNNING_6))
+        assert abs(date_header_offset(answer) - 3600) <= 5
+        assert_standard_headers(send(emu, "GET", "/_emulator/stats"), shifted_by=3600)
+        # A client that takes the emulator's time from the Date header is accepted.
+        shown = email.utils.parsedate_to_datetime(answer.headers["Date"])
+        assert results(restart(emu, [RUNNING_6], sdk_date=shown.strftime(SDK_DATE_FORMAT))) == [(RUNNING_6, "success")]
+        assert emu.clock()["offset_seconds"] == 3600
+        emu.set_clock_offset(0)
+        assert results(restart(emu, [RUNNING_5])) == [(RUNNING_5, "success")]
+        emu.reset()  # back to the start value, not to zero
+        assert emu.clock()["offset_seconds"] == 3600
+        assert_refused(restart(emu, [RUNNING_4]))
+    with Emulator(["--clock-offset-seconds", "-3600"]) as emu:
+        assert_refused(send_signed(emu, "GET", instance_path(RUNNING_6)))
+        assert abs(date_header_offset(send(emu, "GET", "/_emulator/stats")) + 3600) <= 5
+
+
+def test_clock_offset_within_fifteen_minutes_still_accepts_a_correct_clock():
+    with Emulator(["--clock-offset-seconds=-600"]) as emu:
+        answer = restart(emu, [RUNNING_6])
+        assert results(answer) == [(RUNNING_6, "success")]
+        assert abs(date_header_offset(answer) + 600) <= 5
+
+
+def test_clock_offset_set_at_run_time_and_put_back_by_reset(fresh_emulator):
+    assert fresh_emulator.clock()["offset_seconds"] == 0
+    assert results(restart(fresh_emulator, [RUNNING_6])) == [(RUNNING_6, "success")]
+    assert abs(date_header_offset(restart(fresh_emulator, [UNKNOWN]))) <= 5
+    clock = fresh_emulator.set_clock_offset(3600)
+    assert clock["offset_seconds"] == 3600
+    assert abs(clock["now"] - time.time() - 3600) <= 5
+    answer = restart(fresh_emulator, [RUNNING_5])
+    document = assert_refused(answer)
+    assert "out of range" in document["error_msg"] and "15 minutes" in document["error_msg"]
+    assert abs(date_header_offset(answer) - 3600) <= 5
+    assert status_of(fresh_emulator, RUNNING_5) == "RUNNING"
+    fresh_emulator.set_clock_offset(0)
+    assert results(restart(fresh_emulator, [RUNNING_5])) == [(RUNNING_5, "success")]
+    fresh_emulator.set_clock_offset(-7200)
+    assert_refused(send_signed(fresh_emulator, "GET", instance_path(RUNNING_6)))
+    fresh_emulator.reset()
+    assert fresh_emulator.clock()["offset_seconds"] == 0
+    answer = send_signed(fresh_emulator, "GET", instance_path(RUNNING_6))
+    assert answer.status == 200 and abs(date_header_offset(answer)) <= 5
+
+
+@pytest.mark.parametrize("document", [{}, {"offset_seconds": "10"}, {"offset_seconds": 1.5},
+                                      {"offset_seconds": 1e12}])
+def test_bad_clock_offsets_are_rejected(fresh_emulator, document):
+    with pytest.raises(EmulatorError, match="400"):
+        fresh_emulator._control("POST", "/_emulator/clock", document)
+    assert fresh_emulator.clock()["offset_seconds"] == 0
+
+
+# For testing a waiter ----------------------------------------------------------------------
+
+def api_status(emu, instance_id):
+    answer = send_signed(emu, "GET", instance_path(instance_id))
+    assert answer.status == 200, answer.body
+    return answer.json()["status"]
+
+
+def test_per_instance_restart_seconds_override_the_default(tmp_path):
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([
+        {"id": "slow", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": 1.5},
+        {"id": "instant", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": 0},
+        {"id": "default", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": None},
+    ]))
+    with Emulator(["--instances", str(fleet), "--restart-seconds", "0.5"]) as emu:
+        started = time.monotonic()
+        assert results(restart(emu, ["slow", "instant", "default"])) == [
+            ("slow", "success"), ("instant", "success"), ("default", "success")]
+        assert [api_status(emu, i) for i in ("slow", "instant", "default")] == ["RESTARTING", "RUNNING", "RESTARTING"]
+        time.sleep(max(0.0, started + 0.8 - time.monotonic()))
+        assert [api_status(emu, i) for i in ("slow", "default")] == ["RESTARTING", "RUNNING"]
+        while api_status(emu, "slow") == "RESTARTING":
+            assert time.monotonic() - started < 5
+            time.sleep(0.05)
+        assert 1.5 <= time.monotonic() - started < 2.5
+        assert emu.stats()["status_gets"] >= 6
+
+
+@pytest.mark.parametrize("entry", [{"restart_seconds": -1}, {"restart_seconds": "2"}, {"restart_seconds": 1e9}])
+def test_bad_per_instance_restart_seconds_are_refused(tmp_path, entry):
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([dict({"id": "a", "engine_version": "6.0", "status": "RUNNING"}, **entry)]))
+    with pytest.raises(EmulatorError, match="restart_seconds"):
+        Emulator(["--instances", str(fleet)])
+
+
+@pytest.mark.parametrize("status", ["CREATING", "CREATEFAILED", "RUNNING", "ERROR", "RESTARTING", "FROZEN",
+                                    "EXTENDING", "RESTORING"])
+def test_instance_status_can_be_set_to_any_status_of_the_reference(fresh_emulator, status):
+    shown = fresh_emulator.set_instance_status(RUNNING_6, status)
+    assert shown == {"id": RUNNING_6, "engine_version": "6.0", "status": status}
+    assert status_of(fresh_emulator, RUNNING_6) == status
+    before = fresh_emulator.stats()["status_gets"]
+    assert api_status(fresh_emulator, RUNNING_6) == status
+    assert fresh_emulator.stats()["status_gets"] == before + 1
+    expected = "success" if status == "RUNNING" else "failed"
+    assert results(restart(fresh_emulator, [RUNNING_6], action="flush")) == [(RUNNING_6, expected)]
+
+
+def test_setting_a_status_cancels_a_pending_restart_and_reset_puts_it_back(fresh_emulator):
+    fresh_emulator.set_instance_status(FROZEN_5, "RUNNING")
+    assert results(restart(fresh_emulator, [FROZEN_5])) == [(FROZEN_5, "success")]
+    assert api_status(fresh_emulator, FROZEN_5) == "RESTARTING"
+    fresh_emulator.set_instance_status(RUNNING_6, "RUNNING")
+    assert results(restart(fresh_emulator, [RUNNING_6])) == [(RUNNING_6, "success")]
+    fresh_emulator.set_instance_status(RUNNING_6, "ERROR")
+    assert api_status(fresh_emulator, RUNNING_6) == "ERROR"
+    time.sleep(0.5)  # past the session emulator's 0.2 s restart: still ERROR, the restart is gone
+    assert api_status(fresh_emulator, RUNNING_6) == "ERROR"
+    assert api_status(fresh_emulator, FROZEN_5) == "RUNNING"
+    fresh_emulator.set_instance_status(RUNNING_5, "RESTARTING")
+    time.sleep(0.3)
+    assert api_status(fresh_emulator, RUNNING_5) == "RESTARTING"  # set, not a restart: it stays
+    assert results(restart(fresh_emulator, [RUNNING_5])) == [(RUNNING_5, "failed")]
+    fresh_emulator.reset()
+    assert [status_of(fresh_emulator, i) for i in (RUNNING_6, RUNNING_5, FROZEN_5)] == ["RUNNING", "RUNNING", "FROZEN"]
+
+
+def test_setting_a_status_refuses_unknown_ids_and_statuses(fresh_emulator):
+    with pytest.raises(EmulatorError, match="404"):
+        fresh_emulator.set_instance_status(UNKNOWN, "ERROR")
+    for bad in ("running", "BROKEN", "", None, 3):
+        with pytest.raises(EmulatorError, match="400"):
+            fresh_emulator.set_instance_status(RUNNING_6, bad)
+    with pytest.raises(EmulatorError, match="400"):
+        fresh_emulator._control("POST", "/_emulator/instances/" + RUNNING_6, None)
+    assert status_of(fresh_emulator, RUNNING_6) == "RUNNING"
+
+
+def test_status_of_an_odd_id_can_be_set(tmp_path):
+    odd = 'odd/id "é" ?#%'
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([{"id": odd, "engine_version": "6.0", "status": "RUNNING"}]))
+    with Emulator(["--instances", str(fleet)]) as emu:
+        assert emu.set_instance_status(odd, "FROZEN")["status"] == "FROZEN"
+        assert api_status(emu, odd) == "FROZEN"

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """One dcs-emulator process on a free port, its stderr collected in a file (`log_path`)."""
 
-    def __init__(self, args=(), *, test_credentials=True, binary=None):
+    def __init__(self, args=(), *, test_credentials=True, binary=None, env=None):
         self.binary = binary or emulator_binary()
         if not os.access(self.binary, os.X_OK):
             raise EmulatorError(f"no emulator binary at {self.binary}: run scripts/build.sh "
@@ -60,7 +61,7 @@ class Emulator:
         self.log_path = log.name
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=log, text=True)
+                                         stderr=log, text=True, env=env)
         log.close()
         try:
             line = self._read_listening_line()
@@ -110,8 +111,15 @@ class Emulator:
         return self._control("GET", "/_emulator/requests")
 
     def instances(self):
-        """[{"id", "engine_version", "status"}] as the fleet stands now."""
+        """[{"id", "engine_version", "status"}] as the fleet stands now; with --redis also
+        "redis_port" and "redis_pid" (null while its process is being replaced)."""
         return self._control("GET", "/_emulator/instances")
+
+    def set_instance_status(self, instance_id, status):
+        """Gives an instance `status` (one of the reference's) from now on; a pending restart of it
+        is cancelled. Answers the instance as instances() shows it."""
+        path = "/_emulator/instances/" + urllib.parse.quote(instance_id, safe="")
+        return self._control("POST", path, {"status": status})
 
     def faults(self):
         """The queued faults, in the order they will act."""
@@ -123,6 +131,14 @@ class Emulator:
 
     def clear_faults(self):
         return self._control("DELETE", "/_emulator/faults")
+
+    def clock(self):
+        """{"offset_seconds", "now", "date"}: the emulator's clock, offset included."""
+        return self._control("GET", "/_emulator/clock")
+
+    def set_clock_offset(self, seconds):
+        """Runs the emulator's clock `seconds` off real time (reset puts back the start value)."""
+        return self._control("POST", "/_emulator/clock", {"offset_seconds": seconds})
 
     # Process -------------------------------------------------------------------------------
 
