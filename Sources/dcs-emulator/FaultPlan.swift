@@ -18,13 +18,15 @@ enum Fault: Sendable {
     /// A 502 whose error message quotes every request header back, as a broken gateway might:
     /// whatever the client shows of it must not give away its credentials.
     case echoHeaders
+    /// 400 DCS.4111: the instance is restarting, try later (refused, nothing done).
+    case busy
     case missingResults
     /// Checks the request as usual, acts on nothing, answers `failed` for every id.
     case allFailed
 
     static let kinds = ["status500", "status503", "status429", "html502", "delay", "reset", "truncated",
                         "not_json", "wrong_types", "huge", "huge_chunked", "missing_results", "all_failed",
-                        "echo_headers"]
+                        "echo_headers", "busy"]
 
     var kind: String {
         switch self {
@@ -39,6 +41,7 @@ enum Fault: Sendable {
         case .wrongTypes: "wrong_types"
         case .huge(_, let chunked): chunked ? "huge_chunked" : "huge"
         case .echoHeaders: "echo_headers"
+        case .busy: "busy"
         case .missingResults: "missing_results"
         case .allFailed: "all_failed"
         }
@@ -87,6 +90,7 @@ enum Fault: Sendable {
             let megabytes = try take("mb", default: 8, range: 0...1024, integral: false)
             self = .huge(bytes: Int((megabytes * Double(Fault.mebibyte)).rounded()), chunked: kind == "huge_chunked")
         case "echo_headers": self = .echoHeaders
+        case "busy": self = .busy
         case "missing_results": self = .missingResults
         case "all_failed": self = .allFailed
         default:
@@ -229,6 +233,8 @@ extension Fault {
             return .json(200, .object([("results", .array([.object([("instance", 12), ("result", true)])]))]))
         case .huge(let bytes, let chunked):
             return .huge(bytes: bytes, chunked: chunked)
+        case .busy:
+            return .error(400, code: "DCS.4111", message: "The instance is restarting. Try again later. (injected fault)")
         case .echoHeaders:
             let quoted = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
             return .error(502, code: "APIGW.0999", message: "Bad gateway. The request was: \(quoted)")
