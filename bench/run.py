@@ -188,19 +188,25 @@ class Bench:
                 self.startup(client)
             for run in range(o.runs):
                 # The pairs compared (floor and libdcs from C, libdcs from Python and Huawei's
-                # SDK) run back to back, in turns first, so that a change in the machine's load
-                # weighs on both; the ratios are the medians of the runs' own ratios.
+                # SDK) run back to back, each in turn first, so that a change in the machine's
+                # load weighs on both; the ratios are the medians of the pairs' own ratios. The
+                # C pair, which decides the exit status and takes a second a run, runs
+                # --c-pairs times a run.
                 order = CLIENTS if run % 2 == 0 else CLIENTS[::-1]
-                progress(f"bench: run {run + 1} of {o.runs} ({', '.join(order)})")
+                progress(f"bench: run {run + 1} of {o.runs}")
+                for pair, repeats in ((("floor", "libdcs-c"), o.c_pairs), (("libdcs-py", "huawei-sdk"), 1)):
+                    for k in range(repeats):
+                        for client in (pair if (run + k) % 2 == 0 else pair[::-1]):
+                            data["runs"][client]["seq"].append(
+                                self.measured(client, "seq", str(o.calls), str(o.warmup), *IDS))
                 for client in order:
-                    runs = data["runs"][client]
-                    runs["seq"].append(self.measured(client, "seq", str(o.calls), str(o.warmup), *IDS))
-                    runs["threads"].append(self.measured(client, "threads", str(o.threads), str(o.calls),
-                                                         str(o.warmup), *IDS))
+                    data["runs"][client]["threads"].append(
+                        self.measured(client, "threads", str(o.threads), str(o.calls), str(o.warmup), *IDS))
+                for client in order:
                     self.last_phases = None
-                    runs["startup"].append(self.startup(client))
+                    data["runs"][client]["startup"].append(self.startup(client))
                     if self.last_phases:
-                        runs["startup_phases"].append(self.last_phases)
+                        data["runs"][client]["startup_phases"].append(self.last_phases)
                 data["startup_python_bare"].append(self.startup("python-bare"))
                 data["startup_python_nosite"].append(self.startup("python-nosite"))
                 for size in BATCH_SIZES:
@@ -377,12 +383,14 @@ def summarise(data, options):
         seq, thr = runs["seq"], runs["threads"]
         s["clients"][client] = {
             "cpu_us": median([r["cpu_s"] / r["calls"] * 1e6 for r in seq]),
+            "cpu_us_range": (min(r["cpu_s"] / r["calls"] * 1e6 for r in seq), max(r["cpu_s"] / r["calls"] * 1e6 for r in seq)),
             "wall_us": median([r["wall_s"] / r["calls"] * 1e6 for r in seq]),
             "seq_rate": median([r["calls"] / r["wall_s"] for r in seq]),
             "thr_cpu_us": median([r["cpu_s"] / r["calls"] * 1e6 for r in thr]),
             "thr_rate": median([r["calls"] / r["wall_s"] for r in thr]),
             # The speed-up of each run, its 8 threads over its own sequential calls.
-            "speedup": median([(t["calls"] / t["wall_s"]) / (q["calls"] / q["wall_s"]) for q, t in zip(seq, thr)]),
+            # 8 threads' throughput over one thread's, both medians.
+            "speedup": median([r["calls"] / r["wall_s"] for r in thr]) / median([r["calls"] / r["wall_s"] for r in seq]),
             "rss_mib": median([r["maxrss_kb"] / 1024 for r in seq]),
             "startup_ms": median(runs["startup"]),
             "startup_phases": {k: median([p[k] for p in runs["startup_phases"]])
@@ -562,7 +570,8 @@ def settings_line(options):
         pins.append(f"clients pinned to CPU {options.pin_client}")
     if options.pin_emulator:
         pins.append(f"emulator pinned to CPU {options.pin_emulator}")
-    return (f"{options.runs} runs, medians; {options.calls} sequential calls after {options.warmup} warm-up calls, "
+    return (f"{options.runs} runs, medians ({options.runs * options.c_pairs} sequential runs of each C client); "
+            f"{options.calls} sequential calls after {options.warmup} warm-up calls, "
             f"then {options.threads} threads x {options.calls // options.threads} calls on one client; flush of "
             f"{len(IDS)} instances; dcs-emulator --threads {options.emulator_threads} on loopback"
             + (f"; {', '.join(pins)}" if pins else "; nothing pinned"))
@@ -587,11 +596,14 @@ HEADERS = ["client", "CPU/call us", "wall/call us", "instructions/call", "8 thr 
 
 def facts(s):
     """The ratios and single figures, as (label, value) lines for both outputs."""
-    out = [("CPU per call, libdcs from C / floor (median of the runs' ratios)", f"{s['ratio_cpu_libdcs_floor']:.2f}x"),
+    out = [("CPU per call, libdcs from C / floor (median of the back-to-back pairs' ratios)", f"{s['ratio_cpu_libdcs_floor']:.2f}x"),
            ("CPU per call, Huawei SDK / libdcs from Python", f"{s['ratio_cpu_huawei_libdcs_py']:.1f}x"),
            ("start-up, Huawei SDK / libdcs from Python", f"{s['ratio_startup_huawei_libdcs_py']:.1f}x "
             f"(python3 -c pass starts in {s['startup_python_bare_ms']:.0f} ms, "
             f"{s['startup_python_nosite_ms']:.0f} ms with -S, without site initialisation)")]
+    out.append(("CPU per call, lowest to highest of the sequential runs (how noisy the machine was)", ", ".join(
+        f"{LABELS[k].split(':')[0]} {c['cpu_us_range'][0]:.0f}-{c['cpu_us_range'][1]:.0f} us"
+        for k, c in s["clients"].items())))
     p = s.get("profile")
     if p and "skipped" not in p:
         ins = {k: p[k]["instructions_per_call"] for k in CLIENTS}
@@ -733,6 +745,8 @@ def main():
     parser.add_argument("--calls", type=int, default=2000, help="calls per client and mode (at least 2000)")
     parser.add_argument("--warmup", type=int, default=96, help="warm-up calls before the measured ones")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--c-pairs", type=int, default=3,
+                        help="sequential runs of the floor and libdcs from C, back to back, per run")
     parser.add_argument("--emulator-threads", type=int, default=2)
     parser.add_argument("--batch-ids", type=int, default=20000, help="ids per batch run and size")
     parser.add_argument("--pin-client", default=None, help="taskset CPU list for the clients")
