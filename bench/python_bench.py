@@ -14,24 +14,32 @@ instance successful; anything else exits 1.
 seq and threads print one JSON line as the C clients do (bench/common.h): calls, cpu_s
 (user + system of the measured part, resource.getrusage), wall_s, maxrss_kb. Nothing is
 imported at module level beyond the standard library, so that start-up counts the imports of
-the client measured only.
+the client measured only. startup also prints "phases" with the monotonic times at which the
+script started, the client's package was imported, the client was made and the first answer
+came, for the driver to split the start-up.
 """
+
+import time
+
+STARTED_NS = time.monotonic_ns()  # the script's first line: what came before is the interpreter's start
 
 import json
 import os
 import resource
 import sys
 import threading
-import time
 
 ACTION = os.environ.get("DCS_BENCH_ACTION", "flush")
+PHASES = {"script": STARTED_NS}
 
 
 def libdcs_client(ids):
     """A function making one call through the binding, and a function closing the client."""
     import dcs
 
-    client = dcs.Client.from_env()
+    PHASES["imported"] = time.monotonic_ns()
+    client = dcs.Client.from_env()  # loads libdcs.so
+    PHASES["client"] = time.monotonic_ns()
     expected = len(ids)
 
     def call():
@@ -48,6 +56,7 @@ def huawei_client(ids):
     from huaweicloudsdkcore.http.http_config import HttpConfig
     from huaweicloudsdkdcs.v2 import ChangeInstanceStatusBody, DcsClient, RestartOrFlushInstancesRequest
 
+    PHASES["imported"] = time.monotonic_ns()
     env = os.environ
     config = HttpConfig.get_default_config()
     config.retry_times = 0
@@ -55,6 +64,7 @@ def huawei_client(ids):
                                    env["HUAWEICLOUD_SDK_PROJECT_ID"])
     client = (DcsClient.new_builder().with_http_config(config).with_credentials(credentials)
               .with_endpoints([env["DCS_ENDPOINT"]]).build())
+    PHASES["client"] = time.monotonic_ns()
     expected = len(ids)
 
     def call():
@@ -92,7 +102,9 @@ def main(argv):
     if mode == "startup":
         call, close = CLIENTS[name](argv[3:])
         call()
-        print(f"first-answer {time.monotonic_ns()}", flush=True)
+        answered = time.monotonic_ns()
+        print(f"first-answer {answered}", flush=True)
+        print("phases " + json.dumps({**PHASES, "answer": answered}), flush=True)
         close()
     elif mode == "seq":
         n, warmup, ids = int(argv[3]), int(argv[4]), argv[5:]
