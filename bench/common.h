@@ -26,6 +26,20 @@ static inline double bench_cpu(const bench_mark *m) {
     return bench_seconds(m->usage.ru_utime) + bench_seconds(m->usage.ru_stime);
 }
 
+/* Peak RSS in KiB: VmHWM of /proc/self/status, the high-water mark of this program's own
+ * memory. Not ru_maxrss: Linux carries the RSS the process had before execve (that of the
+ * Python driver that forked it) into ru_maxrss, which would hide a small client's figure. */
+static inline long peak_rss_kb(long fallback) {
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status == NULL) return fallback;
+    char line[256];
+    long kb = fallback;
+    while (fgets(line, sizeof line, status) != NULL)
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    fclose(status);
+    return kb;
+}
+
 /* One JSON line: the measured part's calls, CPU (user + system) and wall time, peak RSS. */
 static inline void print_result(const char *client, const char *mode, int threads, long calls,
                                 bench_mark start, bench_mark end) {
@@ -35,7 +49,7 @@ static inline void print_result(const char *client, const char *mode, int thread
            client, mode, threads, calls, bench_cpu(&end) - bench_cpu(&start),
            bench_seconds(end.usage.ru_utime) - bench_seconds(start.usage.ru_utime),
            bench_seconds(end.usage.ru_stime) - bench_seconds(start.usage.ru_stime), wall,
-           end.usage.ru_maxrss);
+           peak_rss_kb(end.usage.ru_maxrss));
     fflush(stdout);
 }
 

@@ -16,7 +16,7 @@
  * The action is "flush" (DCS_BENCH_ACTION overrides it).
  *
  * seq and threads print one JSON line: calls, cpu_s (user + system of the measured part,
- * getrusage), wall_s, maxrss_kb.
+ * getrusage), wall_s, maxrss_kb (peak RSS, VmHWM).
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>

@@ -12,7 +12,7 @@
  * Every call must return DCS_OK with one outcome per id, all success.
  *
  * seq, threads and batch print one JSON line: calls, cpu_s (user + system of the measured
- * part, getrusage), wall_s, maxrss_kb (and ids per call for batch).
+ * part, getrusage), wall_s, maxrss_kb (peak RSS, VmHWM; see common.h).
  */
 #define _GNU_SOURCE
 #include <pthread.h>

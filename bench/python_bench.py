@@ -12,7 +12,7 @@ The action is flush (DCS_BENCH_ACTION overrides it). Every call must come back w
 instance successful; anything else exits 1.
 
 seq and threads print one JSON line as the C clients do (bench/common.h): calls, cpu_s
-(user + system of the measured part, resource.getrusage), wall_s, maxrss_kb. Nothing is
+(user + system of the measured part, resource.getrusage), wall_s, maxrss_kb (VmHWM). Nothing is
 imported at module level beyond the standard library, so that start-up counts the imports of
 the client measured only. startup also prints "phases" with the monotonic times at which the
 script started, the client's package was imported, the client was made and the first answer
@@ -86,13 +86,26 @@ def mark():
     return time.monotonic(), usage
 
 
+def peak_rss_kb(fallback):
+    """VmHWM, as bench/common.h reads it (ru_maxrss carries the RSS from before execve)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return fallback
+
+
 def report(client, mode, threads, calls, start, end):
     (wall0, usage0), (wall1, usage1) = start, end
     user = usage1.ru_utime - usage0.ru_utime
     system = usage1.ru_stime - usage0.ru_stime
     print(json.dumps({"client": client, "mode": mode, "threads": threads, "calls": calls,
                       "cpu_s": round(user + system, 6), "user_s": round(user, 6), "sys_s": round(system, 6),
-                      "wall_s": round(wall1 - wall0, 6), "maxrss_kb": usage1.ru_maxrss}), flush=True)
+                      "wall_s": round(wall1 - wall0, 6), "maxrss_kb": peak_rss_kb(usage1.ru_maxrss)}),
+          flush=True)
 
 
 def main(argv):

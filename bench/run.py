@@ -676,8 +676,9 @@ def markdown(s, options, m):
                  "official Python SDK (`huaweicloudsdkdcs`, `restart_or_flush_instances`). CPU per call is "
                  "the client process's user + system time (`getrusage`) around the measured calls, after the "
                  "warm-up; start-up runs from spawning the process to its first answer; connections are the "
-                 "emulator's count; peak RSS is `ru_maxrss` of the sequential run. It exits 1 when libdcs "
-                 "from C uses more than 1.5x the floor's CPU per call or more than one connection for its "
+                 "emulator's count; peak RSS is the sequential run's `VmHWM` (its `ru_maxrss` would include "
+                 "the driver's own memory, which Linux carries across `execve`). It exits 1 when libdcs from C "
+                 "uses more than 1.5x the floor's CPU per call or more than one connection for its "
                  "sequential calls. Nothing is pinned by default (`--pin-client`, `--pin-emulator` take "
                  "taskset CPU lists): on this 2-core machine, shared with other work, pinning the clients to "
                  "one core and the emulator to the other made the figures higher, not steadier.")
