@@ -24,8 +24,16 @@ struct HTTPAnswer: Sendable {
     var requestID: String
     var contentType: String
     var retryAfterSeconds: Int?
-    /// The answer's `Date` header, seconds since the epoch: the service's clock.
-    var serverDate: Int? = nil
+    /// The answer's `Date` header as sent.
+    var dateHeader = ""
+
+    /// The service's clock, from the Date header: seconds since the epoch. Parsed only when
+    /// asked for (after a 401), not for every answer.
+    var serverDate: Int? {
+        guard !dateHeader.isEmpty else { return nil }
+        let when = curl_getdate(dateHeader, nil)
+        return when > 0 ? Int(when) : nil
+    }
 }
 
 /// Why no complete answer came, and whether the request may have reached the service.
@@ -109,7 +117,7 @@ private final class TransferState {
     var requestID = ""
     var contentType = ""
     var retryAfterSeconds: Int?
-    var serverDate: Int?
+    var dateHeader = ""
 
     init(body: [UInt8]) { self.body = body }
 
@@ -118,7 +126,7 @@ private final class TransferState {
         requestID = ""
         contentType = ""
         retryAfterSeconds = nil
-        serverDate = nil
+        dateHeader = ""
     }
 }
 
@@ -241,7 +249,7 @@ private final class EasyHandle: @unchecked Sendable {
             _ = dcs_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
             return .answered(HTTPAnswer(status: status, body: state.answer, requestID: state.requestID,
                                         contentType: state.contentType, retryAfterSeconds: state.retryAfterSeconds,
-                                        serverDate: state.serverDate))
+                                        dateHeader: state.dateHeader))
         }
         return .failed(failure(for: code, state: state, method: request.method))
     }
@@ -312,19 +320,50 @@ private let receiveHeader: curl_write_callback = { data, size, count, userdata i
         state.startHeaders()
         return length
     }
+    // Byte by byte, without making a String of every header: this runs for each header of
+    // each answer, and only four of them matter.
     guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return length }
-    let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-    let value: () -> String = { Printable.clip(String(decoding: line[(colon + 1)...], as: UTF8.self), maxCharacters: 256) }
-    switch name {
-    case "x-request-id": state.requestID = value()
-    case "content-type": state.contentType = value()
-    case "retry-after": state.retryAfterSeconds = retryAfterSeconds(value())
-    case "date":
-        let when = curl_getdate(value(), nil)
-        state.serverDate = when > 0 ? Int(when) : nil
-    default: break
+    let name = line[..<colon]
+    let value = { HeaderValue.text(line[(colon + 1)...]) }
+    if HeaderValue.nameIs(name, "x-request-id") {
+        state.requestID = value()
+    } else if HeaderValue.nameIs(name, "content-type") {
+        state.contentType = value()
+    } else if HeaderValue.nameIs(name, "retry-after") {
+        state.retryAfterSeconds = retryAfterSeconds(value())
+    } else if HeaderValue.nameIs(name, "date") {
+        state.dateHeader = value()
     }
     return length
+}
+
+/// Header bytes as the transport keeps them.
+enum HeaderValue {
+    static let maxBytes = 256
+
+    /// ASCII case-insensitive comparison with a lower-case name.
+    static func nameIs(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercased: StaticString) -> Bool {
+        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
+        return lowercased.withUTF8Buffer { expected in
+            zip(bytes, expected).allSatisfy { byte, wanted in
+                (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) == wanted
+            }
+        }
+    }
+
+    /// The value without surrounding white space, printable ASCII only (anything else is
+    /// dropped: a hostile value cannot put control characters into a message), at most 256 bytes.
+    static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        var kept: [UInt8] = []
+        kept.reserveCapacity(min(bytes.count, maxBytes))
+        for byte in bytes where byte >= 0x20 && byte < 0x7f {
+            if kept.count == maxBytes { break }
+            if byte == 0x20 && kept.isEmpty { continue }
+            kept.append(byte)
+        }
+        while kept.last == 0x20 { kept.removeLast() }
+        return String(decoding: kept, as: UTF8.self)
+    }
 }
 
 /// Retry-After is either seconds or an HTTP date. Capped at a day: no policy waits that long,

@@ -25,8 +25,13 @@ public enum InstanceIDs {
             guard let id = String(validating: bytes, as: UTF8.self) else {
                 throw ArgumentError("\(name) is not valid UTF-8")
             }
-            if let control = id.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-                throw ArgumentError("\(name) holds a control character (U+\(hex4(control.value)))")
+            // Control characters: C0 and DEL in ASCII; in other text, C1 too (Unicode's Cc).
+            // The ASCII check alone runs for the ids of practice.
+            let ascii = bytes.allSatisfy { $0 < 0x80 }
+            if let control = ascii
+                ? bytes.first(where: { $0 < 0x20 || $0 == 0x7f }).map({ UInt32($0) })
+                : id.unicodeScalars.first(where: { $0.properties.generalCategory == .control })?.value {
+                throw ArgumentError("\(name) holds a control character (U+\(hex4(control)))")
             }
             if let earlier = firstIndex[id] {
                 throw ArgumentError("\(name) repeats instance_ids[\(earlier)]: each instance may appear once")

@@ -130,7 +130,7 @@ extension StatusClient {
             return .failure(CallFailure(status: failure.callStatus, message: failure.detail + CallFailure.retriesNote(sent.retries)))
         case let .answered(answer) where (200..<300).contains(answer.status):
             struct Instance: Decodable { let status: String }
-            guard let instance = try? JSONDecoder().decode(Instance.self, from: Data(answer.body)) else {
+            guard let instance = try? AnswerDecoder.decoder.decode(Instance.self, from: Data(answer.body)) else {
                 return .failure(CallFailure(status: .protocolError, httpStatus: answer.status,
                                             message: "the answer (HTTP \(answer.status)) has no instance status",
                                             requestID: answer.requestID))

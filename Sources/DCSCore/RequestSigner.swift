@@ -7,57 +7,88 @@ public struct RequestSigner: Sendable {
     public static let algorithm = "SDK-HMAC-SHA256"
 
     public let accessKey: String
-    private let secretKey: SymmetricKey
+    /// The HMAC already keyed with the SK: each signature starts from a copy of it.
+    private let keyedMAC: HMAC<SHA256>
 
     public init(accessKey: String, secretKey: String) {
         self.accessKey = accessKey
-        self.secretKey = SymmetricKey(data: Array(secretKey.utf8))
+        keyedMAC = HMAC<SHA256>(key: SymmetricKey(data: Array(secretKey.utf8)))
     }
 
     /// The hex signature of a request. `headers` are exactly the signed headers, `X-Sdk-Date`
     /// among them; `path` is the request path as sent (percent-encoded or not).
     public func signature(method: String, path: String, query: [(String, String)] = [],
                           headers: [(name: String, value: String)], body: [UInt8]) -> String {
-        let canonical = Self.canonicalRequest(method: method, path: path, query: query,
-                                              headers: headers, body: body)
-        let date = headers.first { $0.name.lowercased() == "x-sdk-date" }?.value
-            .trimmingASCIIWhitespace() ?? ""
-        let stringToSign = "\(Self.algorithm)\n\(date)\n\(Hex.encode(SHA256.hash(data: Array(canonical.utf8))))"
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: secretKey)
-        return Hex.encode(mac)
+        sign(method: method, path: path, query: query, headers: Self.canonicalHeaders(headers), body: body)
     }
 
     /// The `Authorization` header value for a request signed with these headers.
     public func authorization(method: String, path: String, query: [(String, String)] = [],
                               headers: [(name: String, value: String)], body: [UInt8]) -> String {
-        let signed = Self.signedHeaderNames(headers)
-        let signature = signature(method: method, path: path, query: query, headers: headers, body: body)
-        return "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(signed), Signature=\(signature)"
+        let canonical = Self.canonicalHeaders(headers)
+        let signature = sign(method: method, path: path, query: query, headers: canonical, body: body)
+        return "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(Self.signedHeaderNames(canonical)), Signature=\(signature)"
     }
 
-    static func signedHeaderNames(_ headers: [(name: String, value: String)]) -> String {
-        headers.map { $0.name.lowercased() }.sorted().joined(separator: ";")
+    /// `headers` in canonical form (`canonicalHeaders`).
+    private func sign(method: String, path: String, query: [(String, String)],
+                      headers: [(name: String, value: String)], body: [UInt8]) -> String {
+        let canonical = Self.canonicalRequest(method: method, path: path, query: query, canonicalHeaders: headers, body: body)
+        let date = headers.first { $0.name == "x-sdk-date" }?.value ?? ""
+        var stringToSign: [UInt8] = []
+        stringToSign.reserveCapacity(128)
+        stringToSign.append(contentsOf: Self.algorithm.utf8)
+        stringToSign.append(UInt8(ascii: "\n"))
+        stringToSign.append(contentsOf: date.utf8)
+        stringToSign.append(UInt8(ascii: "\n"))
+        Hex.append(SHA256.hash(data: canonical), to: &stringToSign)
+        var mac = keyedMAC
+        mac.update(data: stringToSign)
+        return Hex.encode(mac.finalize())
     }
 
-    static func canonicalRequest(method: String, path: String, query: [(String, String)],
-                                 headers: [(name: String, value: String)], body: [UInt8]) -> String {
-        let canonicalHeaders = headers
-            .map { (name: $0.name.lowercased(), value: $0.value.trimmingASCIIWhitespace()) }
+    /// Names lower-cased, values trimmed, sorted by name.
+    static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.map { (name: $0.name.lowercased(), value: $0.value.trimmingASCIIWhitespace()) }
             .sorted { $0.name < $1.name }
-            .map { "\($0.name):\($0.value)\n" }
-            .joined()
-        return [
-            method.uppercased(),
-            canonicalURI(path),
-            canonicalQuery(query),
-            canonicalHeaders,
-            signedHeaderNames(headers),
-            Hex.encode(SHA256.hash(data: body)),
-        ].joined(separator: "\n")
+    }
+
+    static func signedHeaderNames(_ canonical: [(name: String, value: String)]) -> String {
+        canonical.map(\.name).joined(separator: ";")
+    }
+
+    /// The canonical request's bytes: method, URI, query, headers, signed header names and the
+    /// body's hash, each on its own line.
+    static func canonicalRequest(method: String, path: String, query: [(String, String)],
+                                 canonicalHeaders sortedHeaders: [(name: String, value: String)],
+                                 body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(contentsOf: method.uppercased().utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: canonicalURI(path).utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: canonicalQuery(query).utf8)
+        out.append(UInt8(ascii: "\n"))
+        for header in sortedHeaders {
+            out.append(contentsOf: header.name.utf8)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: header.value.utf8)
+            out.append(UInt8(ascii: "\n"))
+        }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: signedHeaderNames(sortedHeaders).utf8)
+        out.append(UInt8(ascii: "\n"))
+        Hex.append(SHA256.hash(data: body), to: &out)
+        return out
     }
 
     /// Each segment percent-decoded, then encoded again, and a trailing `/` added: Huawei's rule.
     static func canonicalURI(_ path: String) -> String {
+        // Most paths hold only unreserved characters and slashes: encoding leaves them as they are.
+        if path.utf8.allSatisfy({ $0 == UInt8(ascii: "/") || PercentEncoding.isUnreserved($0) }) {
+            return path.hasSuffix("/") ? path : path + "/"
+        }
         var uri = PercentEncoding.decode(path)
             .split(separator: "/", omittingEmptySubsequences: false)
             .map { PercentEncoding.encode(String($0)) }
@@ -67,7 +98,8 @@ public struct RequestSigner: Sendable {
     }
 
     static func canonicalQuery(_ query: [(String, String)]) -> String {
-        query.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        guard !query.isEmpty else { return "" }
+        return query.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
             .map { "\(PercentEncoding.encode($0.0))=\(PercentEncoding.encode($0.1))" }
             .joined(separator: "&")
     }
@@ -127,19 +159,19 @@ enum Hex {
     static let lowerDigits = Array("0123456789abcdef".utf8)
     static let upperDigits = Array("0123456789ABCDEF".utf8)
 
-    static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
+    static func append<Bytes: Sequence>(_ bytes: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
             out.append(lowerDigits[Int(byte >> 4)])
             out.append(lowerDigits[Int(byte & 0x0f)])
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
-    static func encode<D: Digest>(_ digest: D) -> String { encode(Array(digest)) }
-
-    static func encode(_ code: HashedAuthenticationCode<SHA256>) -> String { encode(Array(code)) }
+    static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        append(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 
     static func value(of digit: UInt8) -> UInt8? {
         switch digit {
@@ -152,10 +184,14 @@ enum Hex {
 }
 
 extension String {
+    /// Without leading and trailing spaces, tabs and line breaks; looks at bytes, not
+    /// characters, and returns the string itself when there is nothing to trim.
     func trimmingASCIIWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }),
-              let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d || $0 == 0x0a }
+        let bytes = utf8
+        guard let first = bytes.first, let last = bytes.last, isSpace(first) || isSpace(last) else { return self }
+        guard let start = bytes.firstIndex(where: { !isSpace($0) }),
+              let end = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
     }
 }

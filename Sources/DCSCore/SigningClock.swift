@@ -30,11 +30,22 @@ final class SigningClock: Sendable {
         var seconds = epochSeconds
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        var text = [UInt8](repeating: UInt8(ascii: "0"), count: 16)
+        func put(_ value: Int32, width: Int, at offset: Int) {
+            var rest = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
         }
-        return pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2) + "T"
-            + pad(parts.tm_hour, 2) + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2) + "Z"
+        put(parts.tm_year + 1900, width: 4, at: 0)
+        put(parts.tm_mon + 1, width: 2, at: 4)
+        put(parts.tm_mday, width: 2, at: 6)
+        text[8] = UInt8(ascii: "T")
+        put(parts.tm_hour, width: 2, at: 9)
+        put(parts.tm_min, width: 2, at: 11)
+        put(parts.tm_sec, width: 2, at: 13)
+        text[15] = UInt8(ascii: "Z")
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -1,22 +1,12 @@
 import FoundationEssentials
 
-/// The body of `PUT /v2/{project_id}/instances/status`.
-struct StatusRequestBody: Encodable {
-    let instances: [String]
-    let action: String
-
-    static func encode(ids: ArraySlice<String>, action: InstanceAction) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        // Encoding an array of strings cannot fail; an empty body would be refused as DCS.4004.
-        let data = (try? encoder.encode(StatusRequestBody(instances: Array(ids), action: action.rawValue))) ?? Data()
-        return Array(data)
-    }
-}
-
 /// Reads the service's answers: the per-instance results of a 200, the error body of the rest.
 enum AnswerDecoder {
-    private struct Results: Decodable {
+    /// One decoder for every answer (it is thread-safe).
+    static let decoder = JSONDecoder()
+
+    /// The shape of a 200, for JSONDecoder (see ResultsScanner).
+    struct Results: Decodable {
         struct Entry: Decodable {
             let instance: String
             let result: String
@@ -28,11 +18,12 @@ enum AnswerDecoder {
     /// missing from the answer or its result is neither "success" nor "failed" (its outcome
     /// is then `.unknown`). Throws when the body is not the expected JSON.
     static func outcomes(for ids: ArraySlice<String>, body: [UInt8]) throws -> (outcomes: [InstanceOutcome], complete: Bool) {
-        let answer = try JSONDecoder().decode(Results.self, from: Data(body))
+        let entries = try ResultsScanner.entries(body)
+            ?? decoder.decode(Results.self, from: Data(body)).results.map { ($0.instance, $0.result) }
         var resultByID: [String: String] = [:]
-        resultByID.reserveCapacity(answer.results.count)
-        for entry in answer.results where resultByID[entry.instance] == nil {
-            resultByID[entry.instance] = entry.result
+        resultByID.reserveCapacity(entries.count)
+        for entry in entries where resultByID[entry.0] == nil {
+            resultByID[entry.0] = entry.1
         }
         var complete = true
         let outcomes = ids.map { id -> InstanceOutcome in
@@ -67,7 +58,7 @@ enum AnswerDecoder {
     /// The error code and message of a non-2xx answer. A body that is not a DCS error (an HTML
     /// page from a proxy, say) still gives a readable message: its text, cut short.
     static func errorDetails(body: [UInt8], contentType: String) -> ErrorDetails {
-        if let parsed = try? JSONDecoder().decode(ErrorBody.self, from: Data(body)) {
+        if let parsed = try? decoder.decode(ErrorBody.self, from: Data(body)) {
             let code = parsed.error_code ?? parsed.error?.code ?? ""
             let message = parsed.error_msg ?? parsed.error?.message ?? ""
             if !code.isEmpty || !message.isEmpty {

@@ -268,3 +268,42 @@ struct HeaderDefaultsTests {
         #expect(ChunkPlan.maxIDsPerRequest == Int(try Self.headerMacro("DCS_MAX_IDS_PER_REQUEST")))
     }
 }
+
+/// The JSON fast paths read and write exactly what Foundation's JSONDecoder reads.
+struct JSONFastPathTests {
+    struct Body: Decodable { let action: String; let instances: [String] }
+
+    @Test func body_reads_back_with_json_decoder() throws {
+        let ids = ["plain", "quote\"d", "back\\slash", "slash/", "caf\u{e9}", "\u{1F525}", "\u{2028}line",
+                   "del\u{7f}", "tab\tnewline\n", "nul\u{0}"]
+        let written = StatusRequestBody.encode(ids: ids[...], action: .flush)
+        let read = try JSONDecoder().decode(Body.self, from: Data(written))
+        #expect(read.instances == ids)
+        #expect(read.action == "flush")
+        #expect(String(decoding: StatusRequestBody.encode(ids: ["a", "b"], action: .restart), as: UTF8.self)
+                == #"{"action":"restart","instances":["a","b"]}"#)
+    }
+
+    @Test func scanner_reads_the_answer_shape_in_any_spacing_and_order() throws {
+        let body = " {\n \"results\" : [ {\"result\":\"failed\", \"instance\":\"a\\\"b\\u00e9\\ud83d\\udd25\\/\"} ,{\"instance\":\"c\",\"result\":\"success\"}]}\r\n"
+        let entries = try #require(ResultsScanner.entries(Array(body.utf8)))
+        #expect(entries.map(\.instance) == ["a\"b\u{e9}\u{1F525}/", "c"])
+        #expect(entries.map(\.result) == ["failed", "success"])
+        #expect(ResultsScanner.entries(Array(#"{"results":[]}"#.utf8))?.isEmpty == true)
+    }
+
+    @Test func scanner_leaves_everything_else_to_json_decoder() {
+        for body in [#"{"results":[],"extra":1}"#, #"{"results":[{"instance":"a","result":"x","more":1}]}"#,
+                     #"{"results":[{"instance":"a","instance":"b","result":"x"}]}"#, #"{"results":[{"instance":1,"result":"x"}]}"#,
+                     #"{"results":[{"instance":"a"}]}"#, #"{"results":[]} x"#, #"{"results":[,]}"#,
+                     #"{"results":[{"instance":"\ud800","result":"x"}]}"#, #"{"results":[{"instance":"\q","result":"x"}]}"#,
+                     "{\"results\":[{\"instance\":\"a\u{1}\",\"result\":\"x\"}]}", "", "[]", #"{"results":null}"#] {
+            #expect(ResultsScanner.entries(Array(body.utf8)) == nil, "\(body)")
+        }
+        #expect(ResultsScanner.entries([0x7b, 0x22, 0xff]) == nil)
+        // Found by dcs-fuzz-answers: an unreadable value, then the same key again.
+        let repeatedAfterInvalid = Array(#"{"results":[{"instance":"a","result":"x"#.utf8) + [0xb0]
+            + Array(#"","result":"y"}]}"#.utf8)
+        #expect(ResultsScanner.entries(repeatedAfterInvalid) == nil)
+    }
+}

@@ -4,6 +4,7 @@
 // it; built plainly, it replays the files it is given, so that the committed corpus runs as a
 // regression test.
 @testable import DCSCore
+import FoundationEssentials
 import DCSFuzzSupport
 
 let ids: ArraySlice<String> = ["2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", "a", "quote\"d", "日本", "emu-0001"]
@@ -18,6 +19,29 @@ func interpret(_ input: [UInt8]) {
                             contentType: contentType, retryAfterSeconds: nil)
     let verdict = ChunkVerdict(ids: ids, attempt: .answered(answer), retries: 0)
     check(verdict, status: status)
+    checkFastPathsAgreeWithFoundation(answer.body)
+}
+
+/// JSONDecoder is the authority on JSON: ResultsScanner may only read what it reads, the same
+/// way; and it must read back, unchanged, every body StatusRequestBody writes (here with ids
+/// made of the input's bytes).
+func checkFastPathsAgreeWithFoundation(_ body: [UInt8]) {
+    if let fast = ResultsScanner.entries(body) {
+        guard let reference = try? AnswerDecoder.decoder.decode(AnswerDecoder.Results.self, from: Data(body)) else {
+            fatalError("invariant broken: ResultsScanner read an answer JSONDecoder refuses")
+        }
+        guard fast.map(\.instance) == reference.results.map(\.instance),
+              fast.map(\.result) == reference.results.map(\.result) else {
+            fatalError("invariant broken: ResultsScanner and JSONDecoder read an answer differently")
+        }
+    }
+    struct Body: Decodable { let action: String; let instances: [String] }
+    let madeUpIDs = body.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    let written = StatusRequestBody.encode(ids: madeUpIDs[...], action: .softRestart)
+    guard let read = try? AnswerDecoder.decoder.decode(Body.self, from: Data(written)),
+          read.instances == madeUpIDs, read.action == "soft_restart" else {
+        fatalError("invariant broken: JSONDecoder does not read back the body StatusRequestBody wrote")
+    }
 }
 
 /// What must hold for every answer; a violation is a crash for libFuzzer to keep.
