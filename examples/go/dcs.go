@@ -60,6 +60,7 @@ const (
 	StatusAPI       Status = C.DCS_EAPI       // the service answered with an error status
 	StatusProtocol  Status = C.DCS_EPROTOCOL  // the answer could not be understood
 	StatusNoMemory  Status = C.DCS_ENOMEM     // out of memory
+	StatusCancelled Status = C.DCS_ECANCELED  // ctx was cancelled during the call
 )
 
 // String is the C name of the status, "DCS_EAPI" for StatusAPI, and
@@ -98,4 +99,26 @@ func cEnumValue(v int) int32 {
 type Result struct {
 	InstanceID string
 	Outcome    Outcome
+}
+
+// InstanceStatus is the status the service reports for an instance,
+// dcs_instance_status in C. Only InstanceRunning serves traffic.
+type InstanceStatus int
+
+const (
+	InstanceOther        InstanceStatus = C.DCS_INSTANCE_OTHER // a status the loaded library does not know
+	InstanceCreating     InstanceStatus = C.DCS_INSTANCE_CREATING
+	InstanceCreateFailed InstanceStatus = C.DCS_INSTANCE_CREATEFAILED
+	InstanceRunning      InstanceStatus = C.DCS_INSTANCE_RUNNING // the only status that serves traffic
+	InstanceError        InstanceStatus = C.DCS_INSTANCE_ERROR
+	InstanceRestarting   InstanceStatus = C.DCS_INSTANCE_RESTARTING
+	InstanceFrozen       InstanceStatus = C.DCS_INSTANCE_FROZEN
+	InstanceExtending    InstanceStatus = C.DCS_INSTANCE_EXTENDING
+	InstanceRestoring    InstanceStatus = C.DCS_INSTANCE_RESTORING
+)
+
+// String is the service's name of the status: "RUNNING", "RESTARTING"...;
+// "OTHER" for InstanceOther and values the loaded library does not know.
+func (s InstanceStatus) String() string {
+	return C.GoString(C.dcs_instance_status_name(C.dcs_instance_status(cEnumValue(int(s)))))
 }
