@@ -195,12 +195,15 @@ func TestCancelTokenIsFreedAfterItsLastUse(t *testing.T) {
 	}
 }
 
-// Many goroutines share one client and cancel their calls at
+// Many goroutines share one client (with a logger) and cancel their calls at
 // various moments, before, during and after the answer: every call ends as
 // one of those, promptly, and the client goes on working. Run with -race.
 func TestManyGoroutinesCancelCallsOnASharedClient(t *testing.T) {
 	fresh(t)
-	client := testClient(t, nil)
+	var lines atomic.Int64
+	client := testClient(t, func(c *Config) {
+		c.Logger = func(LogLevel, string) { lines.Add(1) }
+	})
 	fault(t, "delay", 10000, 0, map[string]interface{}{"ms": 100})
 	const goroutines, calls = 16, 8
 	delays := []time.Duration{0, time.Millisecond, 40 * time.Millisecond, 90 * time.Millisecond, 2 * time.Second}
@@ -254,7 +257,7 @@ func TestManyGoroutinesCancelCallsOnASharedClient(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
-	t.Logf("%d calls succeeded, %d cancelled", succeeded.Load(), cancelled.Load())
+	t.Logf("%d calls succeeded, %d cancelled, %d log lines", succeeded.Load(), cancelled.Load(), lines.Load())
 	if cancelled.Load() == 0 || succeeded.Load() == 0 {
 		t.Errorf("%d succeeded, %d cancelled: expected both", succeeded.Load(), cancelled.Load())
 	}

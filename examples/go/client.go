@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/cgo"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,16 +39,17 @@ type Client struct {
 	// Calls hold mu for reading during the C call; Close takes it for
 	// writing, so it waits for calls in flight and never frees the handle
 	// under them.
-	mu     sync.RWMutex
-	handle *C.dcs_client // nil once closed
+	mu        sync.RWMutex
+	handle    *C.dcs_client // nil once closed
+	logHandle cgo.Handle    // Config.Logger, the user pointer of the C log function; 0 without one
 }
 
 // testHookFinalized, when set by a test, runs after the finalizer freed a
 // client.
 var testHookFinalized atomic.Pointer[func()]
 
-func newClientFromHandle(handle *C.dcs_client) *Client {
-	c := &Client{handle: handle}
+func newClientFromHandle(handle *C.dcs_client, logHandle cgo.Handle) *Client {
+	c := &Client{handle: handle, logHandle: logHandle}
 	runtime.SetFinalizer(c, func(c *Client) {
 		c.Close()
 		if hook := testHookFinalized.Load(); hook != nil {
@@ -69,6 +71,9 @@ func (c *Client) Close() error {
 	if c.handle != nil {
 		C.dcs_client_free(c.handle)
 		c.handle = nil
+		// No call runs any more, so the library logs no more lines.
+		deleteLogHandle(c.logHandle)
+		c.logHandle = 0
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil

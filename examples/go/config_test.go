@@ -89,6 +89,10 @@ func TestConfigFieldsAreCheckedAndNamed(t *testing.T) {
 		{func(c *Config) { c.MaxRetries = &tooMany }, "Config.MaxRetries: retries"},
 		{func(c *Config) { c.MaxRetries = &negative }, "Config.MaxRetries -1 is out of range"},
 		{func(c *Config) { c.CAFile = "a\x00b" }, "Config.CAFile holds a NUL byte"},
+		{func(c *Config) { c.BusyRetry = -time.Second }, "Config.BusyRetry is negative"},
+		{func(c *Config) { c.BusyRetry = 1 << 62 }, "Config.BusyRetry is too long"},
+		{func(c *Config) { c.Logger, c.LogLevel = func(LogLevel, string) {}, 9 }, "Config.LogLevel: "},
+		{func(c *Config) { c.Logger, c.LogLevel = func(LogLevel, string) {}, -1 }, "Config.LogLevel: "},
 	}
 	for _, c := range cases {
 		cfg := testConfig()

@@ -122,3 +122,18 @@ const (
 func (s InstanceStatus) String() string {
 	return C.GoString(C.dcs_instance_status_name(C.dcs_instance_status(cEnumValue(int(s)))))
 }
+
+// LogLevel is how much a log line matters, dcs_log_level in C.
+type LogLevel int
+
+const (
+	LogDebug LogLevel = C.DCS_LOG_DEBUG // each request about to be sent; each status poll
+	LogInfo  LogLevel = C.DCS_LOG_INFO  // each answer: HTTP status, milliseconds, request id; an instance done waiting
+	LogWarn  LogLevel = C.DCS_LOG_WARN  // a retry and its reason; a clock correction; a transfer without answer
+	LogError LogLevel = C.DCS_LOG_ERROR // a request of a batch failed and the rest is not sent; a wait stopped
+)
+
+// String is "debug", "info", "warn" or "error"; "invalid" for another value.
+func (l LogLevel) String() string {
+	return C.GoString(C.dcs_log_level_name(C.dcs_log_level(cEnumValue(int(l)))))
+}

@@ -25,6 +25,15 @@ func TestNewNamesAreTheCNames(t *testing.T) {
 			t.Errorf("InstanceStatus(%d).String() = %q, expected %q", int(s), s, name)
 		}
 	}
+	levels := map[LogLevel]string{
+		LogDebug: "debug", LogInfo: "info", LogWarn: "warn", LogError: "error",
+		LogLevel(9): "invalid", LogLevel(-1): "invalid", LogLevel(1<<32 + 1): "invalid",
+	}
+	for l, name := range levels {
+		if l.String() != name {
+			t.Errorf("LogLevel(%d).String() = %q, expected %q", int(l), l, name)
+		}
+	}
 }
 
 func TestInstanceStatus(t *testing.T) {
