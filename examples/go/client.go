@@ -113,7 +113,9 @@ func (c *Client) SoftRestart(ctx context.Context, ids ...string) ([]Result, erro
 // context.DeadlineExceeded. Cancelling ctx during the call ends it within
 // about 50 ms (a dcs_cancel token): StatusCancelled wrapping
 // context.Canceled, the request in flight OutcomeUnknown (it was sent and may
-// have been applied), the requests not yet sent OutcomeNotSent.
+// have been applied), the requests not yet sent OutcomeNotSent; a request
+// the service refused, waiting for a retry, keeps its outcome
+// (OutcomeFailed after a busy refusal) and the error its HTTP status and code.
 func (c *Client) Flush(ctx context.Context, ids ...string) ([]Result, error) {
 	return c.act(ctx, C.DCS_ACTION_FLUSH, 0, ids)
 }

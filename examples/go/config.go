@@ -59,7 +59,8 @@ type Config struct {
 	BusyRetry time.Duration
 
 	// Logger receives the library's log lines from LogLevel up (the zero
-	// LogLevel, LogDebug, passes every line); nil: no logging. See Logger.
+	// LogLevel, LogDebug, passes every line); nil: no logging, and LogLevel
+	// is not looked at. See Logger.
 	Logger   Logger
 	LogLevel LogLevel
 }

@@ -238,6 +238,24 @@ func TestBusyRetry(t *testing.T) {
 	}
 }
 
+// Cancelled during the pause before a busy retry: the refused request was
+// not applied, so its ids are failed, not unknown.
+func TestCancelDuringABusyRetryPause(t *testing.T) {
+	fresh(t)
+	client := testClient(t, func(c *Config) { c.BusyRetry = 30 * time.Second })
+	fault(t, "busy", 10, 0, nil)
+	started := time.Now()
+	results, err := client.Restart(cancelAfter(t, 300*time.Millisecond), emulator.Running6)
+	checkCancelled(t, err, time.Since(started))
+	checkResults(t, results, []string{emulator.Running6}, OutcomeFailed)
+	if e := dcsError(t, err, StatusCancelled); e.HTTPStatus != 400 || e.Code != "DCS.4111" {
+		t.Errorf("error %+v: expected the last refusal's details", *e)
+	}
+	if s := stats(t); s.StatusPuts != 1 {
+		t.Errorf("the emulator saw %+v", s)
+	}
+}
+
 func TestBusyRefusalIsFinalByDefault(t *testing.T) {
 	fresh(t)
 	client := testClient(t, nil)
