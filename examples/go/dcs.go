@@ -10,6 +10,12 @@
 //	}
 //	if err != nil { ... } // also when only some instances failed: see IsPartial
 //
+// A restart is asynchronous: RestartAndWait (and SoftRestartAndWait,
+// FlushAndWait) restarts, then waits until the instances run again, in one
+// call; WaitRunning and InstanceStatus read statuses on their own.
+// Cancelling ctx ends a call in flight (StatusCancelled); Config.Logger
+// receives the library's log lines.
+//
 // Every error this package returns is an *Error carrying the fields of the
 // library's dcs_error (status, HTTP status, service error code, message,
 // request id). Results are returned alongside the error whenever the call got
