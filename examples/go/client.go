@@ -4,11 +4,14 @@ package dcs
 #include <stdlib.h>
 #include "dcs.h"
 
-// DCS_CALL_OPTIONS_INIT is an initializer, which Go cannot use: starting from
-// it here keeps the defaults of any field a later header adds.
-static dcs_call_options dcs_go_call_options(uint32_t deadline_ms) {
-	dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+// dcs_call_options_init starts from DCS_CALL_OPTIONS_INIT, so that a field a
+// later header adds keeps its default.
+static dcs_call_options dcs_go_call_options(uint32_t deadline_ms, dcs_cancel *cancel, uint32_t wait_running_ms) {
+	dcs_call_options options;
+	dcs_call_options_init(&options);
 	options.deadline_ms = deadline_ms;
+	options.cancel = cancel;
+	options.wait_running_ms = wait_running_ms;
 	return options;
 }
 */
@@ -16,9 +19,11 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/cgo"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,16 +39,17 @@ type Client struct {
 	// Calls hold mu for reading during the C call; Close takes it for
 	// writing, so it waits for calls in flight and never frees the handle
 	// under them.
-	mu     sync.RWMutex
-	handle *C.dcs_client // nil once closed
+	mu        sync.RWMutex
+	handle    *C.dcs_client // nil once closed
+	logHandle cgo.Handle    // Config.Logger, the user pointer of the C log function; 0 without one
 }
 
 // testHookFinalized, when set by a test, runs after the finalizer freed a
 // client.
 var testHookFinalized atomic.Pointer[func()]
 
-func newClientFromHandle(handle *C.dcs_client) *Client {
-	c := &Client{handle: handle}
+func newClientFromHandle(handle *C.dcs_client, logHandle cgo.Handle) *Client {
+	c := &Client{handle: handle, logHandle: logHandle}
 	runtime.SetFinalizer(c, func(c *Client) {
 		c.Close()
 		if hook := testHookFinalized.Load(); hook != nil {
@@ -65,6 +71,9 @@ func (c *Client) Close() error {
 	if c.handle != nil {
 		C.dcs_client_free(c.handle)
 		c.handle = nil
+		// No call runs any more, so the library logs no more lines.
+		deleteLogHandle(c.logHandle)
+		c.logHandle = 0
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil
@@ -73,13 +82,13 @@ func (c *Client) Close() error {
 // Restart force-restarts the instances. See Client.Flush for results, errors
 // and ctx.
 func (c *Client) Restart(ctx context.Context, ids ...string) ([]Result, error) {
-	return c.call(ctx, C.DCS_ACTION_RESTART, ids)
+	return c.act(ctx, C.DCS_ACTION_RESTART, 0, ids)
 }
 
 // SoftRestart restarts the Redis process of the instances only. See
 // Client.Flush for results, errors and ctx.
 func (c *Client) SoftRestart(ctx context.Context, ids ...string) ([]Result, error) {
-	return c.call(ctx, C.DCS_ACTION_SOFT_RESTART, ids)
+	return c.act(ctx, C.DCS_ACTION_SOFT_RESTART, 0, ids)
 }
 
 // Flush deletes all data of the instances (Redis 4.0 and later); it cannot be
@@ -96,20 +105,118 @@ func (c *Client) SoftRestart(ctx context.Context, ids ...string) ([]Result, erro
 // rejected the same way in Go, before the library is called.
 //
 // ctx: a context that is already done sends nothing: every id is
-// OutcomeNotSent and the *Error wraps ctx.Err() (StatusTimeout for a passed
-// deadline, StatusInvalid for a cancellation). A deadline bounds the whole
-// call, retries included (dcs_call's deadline_ms: the time left, rounded up
-// to a millisecond); a call it cuts short is StatusTimeout and, when it
-// ended within 20 ms of the deadline, also wraps context.DeadlineExceeded.
-// A cancellation while the call runs is not seen
-// by the library: the call runs to its end (bounded by the client's timeouts
-// and the deadline) and its results and error are returned as they are,
-// because its requests may have been applied.
+// OutcomeNotSent and the *Error wraps ctx.Err() (StatusCancelled for a
+// cancellation, StatusTimeout for a passed deadline). A deadline bounds the
+// whole call, retries included (dcs_call's deadline_ms: the time left,
+// rounded up to a millisecond); a call it cuts short is StatusTimeout and,
+// when it ended within 20 ms of the deadline, also wraps
+// context.DeadlineExceeded. Cancelling ctx during the call ends it within
+// about 50 ms (a dcs_cancel token): StatusCancelled wrapping
+// context.Canceled, the request in flight OutcomeUnknown (it was sent and may
+// have been applied), the requests not yet sent OutcomeNotSent; a request
+// the service refused, waiting for a retry, keeps its outcome
+// (OutcomeFailed after a busy refusal) and the error its HTTP status and code.
 func (c *Client) Flush(ctx context.Context, ids ...string) ([]Result, error) {
-	return c.call(ctx, C.DCS_ACTION_FLUSH, ids)
+	return c.act(ctx, C.DCS_ACTION_FLUSH, 0, ids)
 }
 
-func (c *Client) call(ctx context.Context, action C.dcs_action, ids []string) ([]Result, error) {
+// RestartAndWait restarts the instances, then waits up to wait (and within
+// ctx's deadline) until those the service restarted are RUNNING again, in
+// one call (dcs_call_options.wait_running_ms). The outcome of a restarted
+// instance becomes the wait's: OutcomeSuccess once it runs again (RUNNING
+// twice in a row), OutcomeFailed when it went to ERROR, FROZEN or
+// CREATEFAILED, OutcomeUnknown when it was not RUNNING in time; instances the
+// restart failed for keep the restart's outcome and are not waited for.
+//
+// The error: the restart's when it failed; else the wait's when it failed
+// (StatusTimeout naming the instances not RUNNING in time, StatusCancelled);
+// else StatusPartial when any instance did not end RUNNING; nil when all did.
+// wait must be positive (rounded up to a millisecond); otherwise the call is
+// StatusInvalid and nothing is sent. ctx as for Flush: cancelling it also
+// ends the wait.
+func (c *Client) RestartAndWait(ctx context.Context, wait time.Duration, ids ...string) ([]Result, error) {
+	return c.actAndWait(ctx, C.DCS_ACTION_RESTART, wait, ids)
+}
+
+// SoftRestartAndWait soft-restarts the instances, then waits as
+// RestartAndWait does.
+func (c *Client) SoftRestartAndWait(ctx context.Context, wait time.Duration, ids ...string) ([]Result, error) {
+	return c.actAndWait(ctx, C.DCS_ACTION_SOFT_RESTART, wait, ids)
+}
+
+// FlushAndWait flushes the instances, then waits as RestartAndWait does. A
+// flush does not stop an instance, so the wait only confirms that the
+// flushed ones serve (it polls each at least twice); dcsctl flush --wait
+// does this.
+func (c *Client) FlushAndWait(ctx context.Context, wait time.Duration, ids ...string) ([]Result, error) {
+	return c.actAndWait(ctx, C.DCS_ACTION_FLUSH, wait, ids)
+}
+
+func (c *Client) actAndWait(ctx context.Context, action C.dcs_action, wait time.Duration, ids []string) ([]Result, error) {
+	ms, err := positiveMillis("wait", wait)
+	if err != nil {
+		return nil, err
+	}
+	return c.act(ctx, action, ms, ids)
+}
+
+func (c *Client) act(ctx context.Context, action C.dcs_action, waitMs uint32, ids []string) ([]Result, error) {
+	return c.run(ctx, ids, waitMs, func(h *C.dcs_client, array **C.char, count C.size_t, options *C.dcs_call_options,
+		out **C.dcs_results, cerr **C.dcs_error) C.dcs_status {
+		return C.dcs_call(h, action, array, count, options, out, cerr)
+	})
+}
+
+// WaitRunning waits until each instance is RUNNING (reported twice in a
+// row), or settled in a status it will not leave by itself, or timeout (and
+// ctx's deadline) has passed; it only reads statuses, asking one instance at
+// a time, round after round (250 ms growing to 2 s between rounds).
+//
+// Results: one per id, in order, also with an error: OutcomeSuccess running,
+// OutcomeFailed ERROR, FROZEN, CREATEFAILED or no such instance,
+// OutcomeUnknown not RUNNING in time. The error is nil when all run;
+// StatusPartial when the others failed (the message names them and their
+// status); StatusTimeout when some were still not RUNNING (the message names
+// them); StatusAPI when the service refused a poll for good (400, 401, 403);
+// StatusCancelled when ctx was cancelled. timeout must be positive (rounded
+// up to a millisecond); otherwise StatusInvalid, nothing sent. Arguments and
+// ctx otherwise as for Flush.
+func (c *Client) WaitRunning(ctx context.Context, timeout time.Duration, ids ...string) ([]Result, error) {
+	ms, err := positiveMillis("timeout", timeout)
+	if err != nil {
+		return nil, err
+	}
+	return c.run(ctx, ids, 0, func(h *C.dcs_client, array **C.char, count C.size_t, options *C.dcs_call_options,
+		out **C.dcs_results, cerr **C.dcs_error) C.dcs_status {
+		return C.dcs_wait_running_with(h, array, count, C.uint32_t(ms), options, out, cerr)
+	})
+}
+
+// positiveMillis converts a wait to whole milliseconds, rounded up, at most
+// math.MaxUint32 (49 days); 0 and negative durations are StatusInvalid.
+func positiveMillis(name string, d time.Duration) (uint32, error) {
+	if d <= 0 {
+		return 0, &Error{Status: StatusInvalid, Message: fmt.Sprintf("%s is %v: give a positive time to wait", name, d)}
+	}
+	return clampMillis(d), nil
+}
+
+func clampMillis(d time.Duration) uint32 {
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > math.MaxUint32 {
+		ms = math.MaxUint32
+	}
+	return uint32(ms)
+}
+
+// cCall is one C function taking ids and call options.
+type cCall func(h *C.dcs_client, array **C.char, count C.size_t, options *C.dcs_call_options,
+	out **C.dcs_results, cerr **C.dcs_error) C.dcs_status
+
+// run makes one C call on ids: Go's own checks, the ids copied into C
+// memory, ctx turned into deadline_ms and a cancel token, the results and
+// error copied back into Go.
+func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCall) ([]Result, error) {
 	if c == nil {
 		return nil, &Error{Status: StatusInvalid, Message: "client is nil"}
 	}
@@ -161,18 +268,21 @@ func (c *Client) call(ctx context.Context, action C.dcs_action, ids []string) ([
 		if left <= 0 {
 			return notSent(ids), contextError(context.DeadlineExceeded)
 		}
-		ms := (left + time.Millisecond - 1) / time.Millisecond
-		if ms > math.MaxUint32 {
-			ms = math.MaxUint32
-		}
-		deadlineMs = uint32(ms)
+		deadlineMs = clampMillis(left)
 	}
-	options := C.dcs_go_call_options(C.uint32_t(deadlineMs))
+	// Should ctx end from here on, the token stops the call (at once, with
+	// nothing sent, when that happens before the call starts).
+	token, release, werr := watchContext(ctx)
+	if werr != nil {
+		return nil, werr
+	}
+	options := C.dcs_go_call_options(C.uint32_t(deadlineMs), token, C.uint32_t(waitMs))
 
 	var cresults *C.dcs_results
 	var cerr *C.dcs_error
-	status := C.dcs_call(c.handle, action, array, C.size_t(count), &options, &cresults, &cerr)
+	status := call(c.handle, array, C.size_t(count), &options, &cresults, &cerr)
 	runtime.KeepAlive(c) // the finalizer must not free the handle during the call
+	release()            // the token outlived the call; the watching goroutine is done with it
 
 	results := takeResults(cresults)
 	if status == C.DCS_OK {
@@ -180,21 +290,101 @@ func (c *Client) call(ctx context.Context, action C.dcs_action, ids []string) ([
 		return results, nil
 	}
 	err := takeError(status, cerr)
-	// The library measures the deadline itself (libcurl to the millisecond), so
-	// a call it cut short may end a little before ctx's deadline passes.
-	if err.Status == StatusTimeout && hasDeadline && time.Until(deadline) < deadlineSlack {
+	switch {
+	case err.Status == StatusCancelled:
+		// Only the watching goroutine triggers the token, when ctx is done.
+		err.cause = ctx.Err()
+		if errors.Is(err.cause, context.DeadlineExceeded) {
+			// ctx ended by its deadline, a moment before the library's own
+			// measure of it: a timeout, as when the library ends it.
+			err.Status = StatusTimeout
+		}
+	case err.Status == StatusTimeout && hasDeadline && time.Until(deadline) < deadlineSlack:
+		// The library measures the deadline itself (libcurl to the
+		// millisecond), so a call it cut short may end a little before ctx's
+		// deadline passes.
 		err.cause = context.DeadlineExceeded
 	}
 	return results, err
 }
 
+// InstanceStatus is the current status of one instance (GET
+// /v2/{project_id}/instances/{id}). An unknown instance is StatusAPI with
+// HTTPStatus 404 (Code "DCS.3022"); a bad id is StatusInvalid, nothing sent.
+// On any error the status is InstanceOther.
+//
+// ctx: a context already done sends nothing (StatusCancelled or
+// StatusTimeout, wrapping ctx.Err()). The library has no cancel token or
+// deadline for this query, so when ctx ends first InstanceStatus returns at
+// once with that error and leaves the query to end in the background, bounded
+// by the client's timeouts (it only reads; Close waits for it).
+func (c *Client) InstanceStatus(ctx context.Context, id string) (InstanceStatus, error) {
+	if c == nil {
+		return InstanceOther, &Error{Status: StatusInvalid, Message: "client is nil"}
+	}
+	if ctx == nil {
+		return InstanceOther, &Error{Status: StatusInvalid, Message: "ctx is nil"}
+	}
+	if strings.IndexByte(id, 0) >= 0 {
+		return InstanceOther, &Error{Status: StatusInvalid, Message: "instance_id holds a NUL byte"}
+	}
+	if err := ctx.Err(); err != nil {
+		return InstanceOther, contextError(err)
+	}
+
+	c.mu.RLock() // released by query, which may outlive this function
+	if c.handle == nil {
+		c.mu.RUnlock()
+		return InstanceOther, &Error{Status: StatusInvalid, Message: ErrClosed.Error(), cause: ErrClosed}
+	}
+	type answer struct {
+		status InstanceStatus
+		err    error
+	}
+	query := func() answer {
+		defer c.mu.RUnlock()
+		cid := C.CString(id)
+		defer C.free(unsafe.Pointer(cid))
+		var out C.dcs_instance_status
+		var cerr *C.dcs_error
+		st := C.dcs_get_instance_status(c.handle, cid, &out, &cerr)
+		runtime.KeepAlive(c)
+		if st == C.DCS_OK {
+			C.dcs_error_free(cerr)
+			return answer{InstanceStatus(out), nil}
+		}
+		return answer{InstanceOther, takeError(st, cerr)}
+	}
+	done := ctx.Done()
+	if done == nil {
+		a := query()
+		return a.status, a.err
+	}
+	answers := make(chan answer, 1) // the query never blocks on an answer nobody waits for
+	go func() { answers <- query() }()
+	select {
+	case a := <-answers:
+		return a.status, a.err
+	case <-done:
+		select {
+		case a := <-answers: // answered meanwhile: the answer wins
+			return a.status, a.err
+		default:
+		}
+		e := contextError(ctx.Err())
+		e.Message = ctx.Err().Error() + " before the answer came; the query ends in the background"
+		return InstanceOther, e
+	}
+}
+
 // deadlineSlack: a timeout this close to ctx's deadline is the deadline's.
 const deadlineSlack = 20 * time.Millisecond
 
-// contextError is the error of a call that ctx ended before it started.
+// contextError is the error of a call that ctx ended before it started (or,
+// for InstanceStatus, before the answer came).
 func contextError(ctxErr error) *Error {
-	status := StatusInvalid
-	if ctxErr == context.DeadlineExceeded {
+	status := StatusCancelled
+	if errors.Is(ctxErr, context.DeadlineExceeded) {
 		status = StatusTimeout
 	}
 	return &Error{Status: status, Message: "not sent: " + ctxErr.Error(), cause: ctxErr}
@@ -214,10 +404,11 @@ func takeResults(r *C.dcs_results) []Result {
 		return nil
 	}
 	defer C.dcs_results_free(r)
-	results := make([]Result, 0, int(C.dcs_results_count(r)))
+	count := int(C.dcs_results_count(r))
+	results := make([]Result, 0, count)
 	var id *C.char
 	var outcome C.dcs_outcome
-	for C.dcs_results_next(r, &id, &outcome) != 0 {
+	for i := 0; i < count && C.dcs_results_at(r, C.size_t(i), &id, &outcome) != 0; i++ {
 		results = append(results, Result{InstanceID: C.GoString(id), Outcome: Outcome(outcome)})
 	}
 	return results

@@ -1,14 +1,29 @@
 package dcs
 
 /*
+#include <stdint.h>
 #include <stdlib.h>
 #include "dcs.h"
+
+// dcsGoLog is exported by log.go.
+extern void dcsGoLog(dcs_log_level level, char *message, uintptr_t handle);
+
+// The log function given to the library; user is the cgo.Handle of the
+// client's Logger.
+static void dcs_go_log(dcs_log_level level, const char *message, void *user) {
+	dcsGoLog(level, (char *)message, (uintptr_t)user);
+}
+
+static dcs_status dcs_go_set_log(dcs_config *cfg, dcs_log_level min_level, uintptr_t handle) {
+	return dcs_config_set_log(cfg, min_level, dcs_go_log, (void *)handle);
+}
 */
 import "C"
 
 import (
 	"fmt"
 	"math"
+	"runtime/cgo"
 	"strings"
 	"time"
 	"unsafe"
@@ -34,6 +49,20 @@ type Config struct {
 
 	CAFile   string // PEM file of CA certificates instead of the system's store
 	Insecure bool   // no TLS verification and http:// to any host: for tests only
+
+	// BusyRetry: how long to keep sending again a request the service
+	// refused because an instance is busy (400 DCS.4049 not running,
+	// DCS.4111 restarting, DCS.4017 a task is running), pausing 1 s, 2 s, 4 s
+	// ... 10 s in between. Such a request was not applied, so sending it again
+	// is safe. 0 (the default): the refusal is reported at once, StatusAPI.
+	// Rounded up to whole milliseconds.
+	BusyRetry time.Duration
+
+	// Logger receives the library's log lines from LogLevel up (the zero
+	// LogLevel, LogDebug, passes every line); nil: no logging, and LogLevel
+	// is not looked at. See Logger.
+	Logger   Logger
+	LogLevel LogLevel
 }
 
 const redacted = "[redacted]"
@@ -57,10 +86,14 @@ func (c Config) String() string {
 	if c.MaxRetries != nil {
 		retries = fmt.Sprint(*c.MaxRetries)
 	}
+	logger := "nil"
+	if c.Logger != nil {
+		logger = "set"
+	}
 	return fmt.Sprintf("dcs.Config{Endpoint:%q Region:%q ProjectID:%q AK:%q SK:%q SecurityToken:%q AuthToken:%q "+
-		"ConnectTimeout:%v Timeout:%v MaxRetries:%s CAFile:%q Insecure:%v}",
+		"ConnectTimeout:%v Timeout:%v MaxRetries:%s CAFile:%q Insecure:%v BusyRetry:%v Logger:%s LogLevel:%v}",
 		c.Endpoint, c.Region, c.ProjectID, c.AK, hide(c.SK), hide(c.SecurityToken), hide(c.AuthToken),
-		c.ConnectTimeout, c.Timeout, retries, c.CAFile, c.Insecure)
+		c.ConnectTimeout, c.Timeout, retries, c.CAFile, c.Insecure, c.BusyRetry, logger, c.LogLevel)
 }
 
 // GoString is String, for %#v.
@@ -75,10 +108,24 @@ func NewClient(cfg Config) (*Client, error) {
 	return newClient(false, cfg)
 }
 
-// NewClientFromEnv makes a client from the environment, as the C examples
-// do: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN,
-// HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT and DCS_REGION. A malformed
-// variable is a StatusConfig error naming it.
+// NewClientFromEnv makes a client from the environment, then Huawei's
+// credentials file, as the C examples do (dcs_config_from_env):
+//
+//   - HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (both or neither),
+//     HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID,
+//     DCS_ENDPOINT, DCS_REGION;
+//   - when no endpoint is set and a region is known,
+//     HUAWEICLOUD_SDK_REGION_DCS_{REGION} as the endpoint (the region
+//     upper-cased, '-' as '_': HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4), as
+//     Huawei's SDKs honour it;
+//   - then the file HUAWEICLOUD_SDK_CREDENTIALS_FILE names, or else
+//     $HOME/.huaweicloud/credentials if it exists: the ak, sk,
+//     security_token and project_id of its [basic] section fill what is
+//     still unset (the environment wins).
+//
+// An empty variable counts as unset. A malformed value, an AK without SK, or
+// a named credentials file that cannot be read is a StatusConfig error
+// naming the variable or file. Nothing is ever written.
 func NewClientFromEnv() (*Client, error) {
 	return newClient(true, Config{})
 }
@@ -104,12 +151,33 @@ func newClient(fromEnv bool, cfg Config) (*Client, error) {
 	if err := apply(ccfg, cfg); err != nil {
 		return nil, err
 	}
+	// The client keeps the log function and its user pointer: the handle
+	// lives until the client is freed (Close or the finalizer).
+	var logHandle cgo.Handle
+	if cfg.Logger != nil {
+		logHandle = cgo.NewHandle(cfg.Logger)
+		liveLogHandles.Add(1)
+		level := C.dcs_log_level(cEnumValue(int(cfg.LogLevel)))
+		if st := C.dcs_go_set_log(ccfg, level, C.uintptr_t(logHandle)); st != C.DCS_OK {
+			deleteLogHandle(logHandle)
+			return nil, &Error{Status: Status(st), Message: "Config.LogLevel: " + C.GoString(C.dcs_config_error(ccfg))}
+		}
+	}
 	var handle *C.dcs_client
 	var cerr *C.dcs_error
 	if st := C.dcs_client_new(ccfg, &handle, &cerr); st != C.DCS_OK {
+		deleteLogHandle(logHandle)
 		return nil, takeError(st, cerr)
 	}
-	return newClientFromHandle(handle), nil
+	return newClientFromHandle(handle, logHandle), nil
+}
+
+// deleteLogHandle deletes a Logger's handle; 0 is a no-op.
+func deleteLogHandle(h cgo.Handle) {
+	if h != 0 {
+		h.Delete()
+		liveLogHandles.Add(-1)
+	}
 }
 
 // apply hands the non-zero fields of cfg to the C setters. A failed setter's
@@ -212,6 +280,18 @@ func apply(ccfg *C.dcs_config, cfg Config) error {
 		return C.dcs_config_set_ca_file(c, s)
 	}); err != nil {
 		return err
+	}
+	if cfg.BusyRetry != 0 {
+		if cfg.BusyRetry < 0 {
+			return &Error{Status: StatusInvalid, Message: "Config.BusyRetry is negative"}
+		}
+		ms := (cfg.BusyRetry + time.Millisecond - 1) / time.Millisecond
+		if ms > math.MaxUint32 {
+			return &Error{Status: StatusInvalid, Message: "Config.BusyRetry is too long"}
+		}
+		if err := set("BusyRetry", func() C.dcs_status { return C.dcs_config_set_busy_retry(ccfg, C.uint32_t(ms)) }); err != nil {
+			return err
+		}
 	}
 	if cfg.Insecure {
 		if err := set("Insecure", func() C.dcs_status { return C.dcs_config_set_insecure(ccfg, 1) }); err != nil {

@@ -3,6 +3,8 @@ package dcs
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,14 +13,22 @@ import (
 )
 
 var envVariables = []string{"HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-	"HUAWEICLOUD_SDK_PROJECT_ID", "DCS_ENDPOINT", "DCS_REGION"}
+	"HUAWEICLOUD_SDK_PROJECT_ID", "DCS_ENDPOINT", "DCS_REGION", "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+	"HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4", "HOME"}
 
 // setEnv gives dcs_config_from_env exactly these variables (an empty value
-// counts as unset), for the length of the test.
+// counts as unset), for the length of the test (t.Setenv puts the old values
+// back; os.Setenv reaches the C environment, which the library reads). HOME
+// is an empty directory unless values name one, so that no
+// ~/.huaweicloud/credentials of the machine is read.
 func setEnv(t *testing.T, values map[string]string) {
 	t.Helper()
 	for _, name := range envVariables {
-		t.Setenv(name, values[name])
+		value := values[name]
+		if name == "HOME" && value == "" {
+			value = t.TempDir()
+		}
+		t.Setenv(name, value)
 	}
 }
 
@@ -89,6 +99,10 @@ func TestConfigFieldsAreCheckedAndNamed(t *testing.T) {
 		{func(c *Config) { c.MaxRetries = &tooMany }, "Config.MaxRetries: retries"},
 		{func(c *Config) { c.MaxRetries = &negative }, "Config.MaxRetries -1 is out of range"},
 		{func(c *Config) { c.CAFile = "a\x00b" }, "Config.CAFile holds a NUL byte"},
+		{func(c *Config) { c.BusyRetry = -time.Second }, "Config.BusyRetry is negative"},
+		{func(c *Config) { c.BusyRetry = 1 << 62 }, "Config.BusyRetry is too long"},
+		{func(c *Config) { c.Logger, c.LogLevel = func(LogLevel, string) {}, 9 }, "Config.LogLevel: "},
+		{func(c *Config) { c.Logger, c.LogLevel = func(LogLevel, string) {}, -1 }, "Config.LogLevel: "},
 	}
 	for _, c := range cases {
 		cfg := testConfig()
@@ -271,5 +285,149 @@ func TestNoSecretInAnyErrorOrPrintedConfig(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Errorf("%v is not an *Error", err)
+	}
+}
+
+// credentialsFile writes Huawei's credentials file format: a section that
+// must be ignored, then [basic] with values.
+func credentialsFile(t *testing.T, path string, values map[string]string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{"# written by the test", "[other]", "ak = not-this-one", "[basic]"}
+	for _, key := range []string{"ak", "sk", "security_token", "project_id"} {
+		if value, ok := values[key]; ok {
+			lines = append(lines, key+" = "+value)
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var fileCredentials = map[string]string{"ak": emulator.AK, "sk": emulator.SK, "project_id": emulator.ProjectID}
+
+// restartWithEnvClient makes a client with NewClientFromEnv and restarts one
+// instance with it.
+func restartWithEnvClient(t *testing.T) {
+	t.Helper()
+	client, err := NewClientFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, err := client.Restart(ctx, emulator.Running6); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dirState lists the files under dir with their modification times.
+func dirState(t *testing.T, dir string) string {
+	t.Helper()
+	var state []string
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		state = append(state, fmt.Sprintf("%s %d %d", path, info.Size(), info.ModTime().UnixNano()))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(state, "\n")
+}
+
+// Credentials and project from the file HUAWEICLOUD_SDK_CREDENTIALS_FILE
+// names; only the endpoint in the environment.
+func TestNewClientFromEnvReadsTheNamedCredentialsFile(t *testing.T) {
+	fresh(t)
+	named := credentialsFile(t, filepath.Join(t.TempDir(), "named"), fileCredentials)
+	setEnv(t, map[string]string{"DCS_ENDPOINT": emu.URL, "HUAWEICLOUD_SDK_CREDENTIALS_FILE": named})
+	restartWithEnvClient(t)
+	requests, err := emu.Requests()
+	if err != nil || len(requests) != 1 {
+		t.Fatalf("requests %v, %v", requests, err)
+	}
+	signed := false
+	for _, h := range requests[0].Headers {
+		signed = signed || strings.EqualFold(h[0], "Authorization") && strings.Contains(h[1], "Access="+emulator.AK)
+	}
+	if !signed {
+		t.Errorf("not signed with the file's AK: %v", requests[0].Headers)
+	}
+}
+
+// ~/.huaweicloud/credentials, and the region's endpoint override
+// (HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4) instead of DCS_ENDPOINT; the home
+// directory is only read.
+func TestNewClientFromEnvReadsHomeCredentialsAndTheRegionOverride(t *testing.T) {
+	fresh(t)
+	home := t.TempDir()
+	credentialsFile(t, filepath.Join(home, ".huaweicloud", "credentials"), fileCredentials)
+	before := dirState(t, home)
+	setEnv(t, map[string]string{"HOME": home, "DCS_REGION": "cn-north-4", "HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4": emu.URL})
+	restartWithEnvClient(t)
+	if after := dirState(t, home); after != before {
+		t.Errorf("the home directory changed:\n%s\nto\n%s", before, after)
+	}
+	// Without the override the region's endpoint is Huawei's: not the emulator.
+	setEnv(t, map[string]string{"HOME": home, "DCS_REGION": "cn-north-4"})
+	client, err := NewClientFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.Close()
+	if s := stats(t); s.StatusPuts != 1 {
+		t.Errorf("the emulator saw %+v", s)
+	}
+}
+
+// The environment, and the overrides of NewClientFromEnvWith, win over the
+// file.
+func TestEnvironmentWinsOverTheCredentialsFile(t *testing.T) {
+	fresh(t)
+	wrong := credentialsFile(t, filepath.Join(t.TempDir(), "wrong"),
+		map[string]string{"ak": "WRONGAK", "sk": "wrong-sk", "project_id": emulator.ProjectID})
+	env := emulatorEnv()
+	env["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = wrong
+	setEnv(t, env)
+	restartWithEnvClient(t)
+
+	setEnv(t, map[string]string{"DCS_ENDPOINT": emu.URL, "HUAWEICLOUD_SDK_CREDENTIALS_FILE": wrong})
+	client, err := NewClientFromEnvWith(Config{AK: emulator.AK, SK: emulator.SK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, err := client.Restart(ctx, emulator.Running6); err != nil {
+		t.Fatal(err)
+	}
+	if s := stats(t); s.StatusPuts != 2 {
+		t.Errorf("the emulator saw %+v", s)
+	}
+}
+
+func TestCredentialsFileErrorsNameTheFileOrValue(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		path, message string
+	}{
+		{filepath.Join(dir, "absent"), "HUAWEICLOUD_SDK_CREDENTIALS_FILE"},
+		{credentialsFile(t, filepath.Join(dir, "c1"), map[string]string{"ak": emulator.AK}), "ak and sk go together"},
+		{credentialsFile(t, filepath.Join(dir, "c2"), map[string]string{"ak": emulator.AK, "sk": emulator.SK, "project_id": "a/b"}),
+			"project_id"},
+	}
+	for _, c := range cases {
+		setEnv(t, map[string]string{"DCS_ENDPOINT": emu.URL, "HUAWEICLOUD_SDK_CREDENTIALS_FILE": c.path})
+		client, err := NewClientFromEnv()
+		if client != nil {
+			client.Close()
+		}
+		if e := dcsError(t, err, StatusConfig); !strings.Contains(e.Message, c.message) || strings.Contains(e.Message, emulator.SK) {
+			t.Errorf("%s: error %+v", c.path, *e)
+		}
 	}
 }

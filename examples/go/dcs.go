@@ -10,6 +10,12 @@
 //	}
 //	if err != nil { ... } // also when only some instances failed: see IsPartial
 //
+// A restart is asynchronous: RestartAndWait (and SoftRestartAndWait,
+// FlushAndWait) restarts, then waits until the instances run again, in one
+// call; WaitRunning and InstanceStatus read statuses on their own.
+// Cancelling ctx ends a call in flight (StatusCancelled); Config.Logger
+// receives the library's log lines.
+//
 // Every error this package returns is an *Error carrying the fields of the
 // library's dcs_error (status, HTTP status, service error code, message,
 // request id). Results are returned alongside the error whenever the call got
@@ -60,6 +66,7 @@ const (
 	StatusAPI       Status = C.DCS_EAPI       // the service answered with an error status
 	StatusProtocol  Status = C.DCS_EPROTOCOL  // the answer could not be understood
 	StatusNoMemory  Status = C.DCS_ENOMEM     // out of memory
+	StatusCancelled Status = C.DCS_ECANCELED  // ctx was cancelled during the call
 )
 
 // String is the C name of the status, "DCS_EAPI" for StatusAPI, and
@@ -98,4 +105,41 @@ func cEnumValue(v int) int32 {
 type Result struct {
 	InstanceID string
 	Outcome    Outcome
+}
+
+// InstanceStatus is the status the service reports for an instance,
+// dcs_instance_status in C. Only InstanceRunning serves traffic.
+type InstanceStatus int
+
+const (
+	InstanceOther        InstanceStatus = C.DCS_INSTANCE_OTHER // a status the loaded library does not know
+	InstanceCreating     InstanceStatus = C.DCS_INSTANCE_CREATING
+	InstanceCreateFailed InstanceStatus = C.DCS_INSTANCE_CREATEFAILED
+	InstanceRunning      InstanceStatus = C.DCS_INSTANCE_RUNNING // the only status that serves traffic
+	InstanceError        InstanceStatus = C.DCS_INSTANCE_ERROR
+	InstanceRestarting   InstanceStatus = C.DCS_INSTANCE_RESTARTING
+	InstanceFrozen       InstanceStatus = C.DCS_INSTANCE_FROZEN
+	InstanceExtending    InstanceStatus = C.DCS_INSTANCE_EXTENDING
+	InstanceRestoring    InstanceStatus = C.DCS_INSTANCE_RESTORING
+)
+
+// String is the service's name of the status: "RUNNING", "RESTARTING"...;
+// "OTHER" for InstanceOther and values the loaded library does not know.
+func (s InstanceStatus) String() string {
+	return C.GoString(C.dcs_instance_status_name(C.dcs_instance_status(cEnumValue(int(s)))))
+}
+
+// LogLevel is how much a log line matters, dcs_log_level in C.
+type LogLevel int
+
+const (
+	LogDebug LogLevel = C.DCS_LOG_DEBUG // each request about to be sent; each status poll
+	LogInfo  LogLevel = C.DCS_LOG_INFO  // each answer: HTTP status, milliseconds, request id; an instance done waiting
+	LogWarn  LogLevel = C.DCS_LOG_WARN  // a retry and its reason; a clock correction; a transfer without answer
+	LogError LogLevel = C.DCS_LOG_ERROR // a request of a batch failed and the rest is not sent; a wait stopped
+)
+
+// String is "debug", "info", "warn" or "error"; "invalid" for another value.
+func (l LogLevel) String() string {
+	return C.GoString(C.dcs_log_level_name(C.dcs_log_level(cEnumValue(int(l)))))
 }

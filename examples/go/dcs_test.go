@@ -69,7 +69,7 @@ func TestStatusAndOutcomeNamesAreTheCNames(t *testing.T) {
 		StatusOK: "DCS_OK", StatusPartial: "DCS_EPARTIAL", StatusInvalid: "DCS_EINVAL",
 		StatusConfig: "DCS_ECONFIG", StatusTransport: "DCS_ETRANSPORT", StatusTimeout: "DCS_ETIMEOUT",
 		StatusAPI: "DCS_EAPI", StatusProtocol: "DCS_EPROTOCOL", StatusNoMemory: "DCS_ENOMEM",
-		Status(42): "DCS_UNKNOWN_STATUS", Status(1 << 32): "DCS_UNKNOWN_STATUS",
+		StatusCancelled: "DCS_ECANCELED", Status(42): "DCS_UNKNOWN_STATUS", Status(1 << 32): "DCS_UNKNOWN_STATUS",
 	}
 	for s, name := range statuses {
 		if s.String() != name {
@@ -329,8 +329,8 @@ func TestContextAlreadyDoneSendsNothing(t *testing.T) {
 	cancel()
 	results, err := client.Restart(cancelled, ids...)
 	checkResults(t, results, ids, OutcomeNotSent)
-	dcsError(t, err, StatusInvalid)
-	if !errors.Is(err, context.Canceled) {
+	dcsError(t, err, StatusCancelled)
+	if !IsCancelled(err) || !errors.Is(err, context.Canceled) {
 		t.Errorf("%v does not wrap context.Canceled", err)
 	}
 

@@ -86,9 +86,13 @@ func hasStatus(err error, s Status) bool {
 // succeeded; the results say which.
 func IsPartial(err error) bool { return hasStatus(err, StatusPartial) }
 
-// IsInvalid: a bad argument (or a closed client, or a context that was
-// cancelled before the call); nothing was sent.
+// IsInvalid: a bad argument (or a closed client); nothing was sent.
 func IsInvalid(err error) bool { return hasStatus(err, StatusInvalid) }
+
+// IsCancelled: the call's context was cancelled, before the call (nothing
+// was sent) or during it (the results say what may have been applied). The
+// error also wraps context.Canceled.
+func IsCancelled(err error) bool { return hasStatus(err, StatusCancelled) }
 
 // IsConfig: the configuration is missing something or does not fit together.
 func IsConfig(err error) bool { return hasStatus(err, StatusConfig) }
@@ -96,8 +100,8 @@ func IsConfig(err error) bool { return hasStatus(err, StatusConfig) }
 // IsTransport: a network, DNS or TLS failure.
 func IsTransport(err error) bool { return hasStatus(err, StatusTransport) }
 
-// IsTimeout: no complete answer in time (the client's timeout or the
-// context's deadline).
+// IsTimeout: no complete answer in time (the client's timeout, the
+// context's deadline or a wait's timeout).
 func IsTimeout(err error) bool { return hasStatus(err, StatusTimeout) }
 
 // IsAPI: the service answered with an error status; see HTTPStatus and Code.

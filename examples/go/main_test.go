@@ -3,7 +3,9 @@ package dcs
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
+	"time"
 
 	"libdcs.local/dcs/internal/emulator"
 )
@@ -34,14 +36,24 @@ func fresh(t *testing.T) *emulator.Emulator {
 }
 
 func testConfig() Config {
-	return Config{Endpoint: emu.URL, ProjectID: emulator.ProjectID, AK: emulator.AK, SK: emulator.SK}
+	return configFor(emu)
+}
+
+func configFor(e *emulator.Emulator) Config {
+	return Config{Endpoint: e.URL, ProjectID: emulator.ProjectID, AK: emulator.AK, SK: emulator.SK}
 }
 
 // testClient makes a client for the emulator, changed by adjust, closed at the
 // end of the test.
 func testClient(t *testing.T, adjust func(*Config)) *Client {
 	t.Helper()
-	cfg := testConfig()
+	return clientFor(t, emu, adjust)
+}
+
+// clientFor is testClient for another emulator.
+func clientFor(t *testing.T, e *emulator.Emulator, adjust func(*Config)) *Client {
+	t.Helper()
+	cfg := configFor(e)
 	if adjust != nil {
 		adjust(&cfg)
 	}
@@ -67,4 +79,26 @@ func fault(t *testing.T, kind string, count, skip int, params map[string]interfa
 	if err := emu.Fault(kind, count, skip, params); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startEmulator starts an emulator of the test's own (quiet, with args),
+// stopped at its end.
+func startEmulator(t *testing.T, args ...string) *emulator.Emulator {
+	t.Helper()
+	e, err := emulator.Start(append([]string{"--quiet"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// scaled multiplies a time bound by DCS_TEST_TIME_SCALE (default 1), as the C
+// tests do, for slow machines and debuggers.
+func scaled(d time.Duration) time.Duration {
+	scale, err := strconv.ParseFloat(os.Getenv("DCS_TEST_TIME_SCALE"), 64)
+	if err != nil || scale < 1 {
+		scale = 1
+	}
+	return time.Duration(float64(d) * scale)
 }

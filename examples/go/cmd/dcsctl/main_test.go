@@ -20,7 +20,9 @@ import (
 // are the real ones.
 const runAsMain = "DCSCTL_TEST_RUN_MAIN"
 
-var emu *emulator.Emulator
+// emu completes restarts at once; slowEmu keeps restarted instances
+// RESTARTING for 60 s.
+var emu, slowEmu *emulator.Emulator
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runAsMain) == "1" {
@@ -29,12 +31,19 @@ func TestMain(m *testing.M) {
 	}
 	var err error
 	emu, err = emulator.Start("--restart-seconds", "0", "--quiet")
+	if err == nil {
+		slowEmu, err = emulator.Start("--restart-seconds", "60", "--quiet")
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dcsctl tests need dcs-emulator: %v\n", err)
+		if emu != nil {
+			emu.Stop()
+		}
 		os.Exit(1)
 	}
 	code := m.Run()
 	emu.Stop()
+	slowEmu.Stop()
 	os.Exit(code)
 }
 
@@ -102,7 +111,7 @@ type scenario struct {
 	exactly string // when set, the whole stderr
 }
 
-var usageLine = "usage: dcsctl restart|soft_restart|flush ID...\n"
+var usageLine = "usage: dcsctl restart|soft_restart|flush [--wait[=SECONDS]] ID...\n"
 
 // scenarios are the cases both tests run; "connection refused" uses a
 // loopback port on which nothing listens.
@@ -149,13 +158,44 @@ func scenarios(t *testing.T) []scenario {
 		{name: "no endpoint", args: []string{"restart", r6}, env: map[string]string{"DCS_ENDPOINT": ""},
 			stderr: regexp.MustCompile(`^dcsctl: DCS_ECONFIG http_status=0 code=- request_id=-: .*no endpoint.*\n$`),
 			exit:   2},
+
+		// --wait[=SECONDS], right after the action.
+		{name: "wait", args: []string{"restart", "--wait", r6, r5}, stdout: r6 + " success\n" + r5 + " success\n"},
+		{name: "wait=5 soft_restart", args: []string{"soft_restart", "--wait=5", r6}, stdout: r6 + " success\n"},
+		{name: "wait flush", args: []string{"flush", "--wait", r6}, stdout: r6 + " success\n"},
+		{name: "wait partial", args: []string{"restart", "--wait=30", r6, frozen}, stdout: r6 + " success\n" + frozen + " failed\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EPARTIAL http_status=200 code=- request_id=` + rid + `: 1 of 2 instances failed.*\n$`),
+			exit:   1},
+		{name: "wait=1 slow restart", args: []string{"restart", "--wait=1", r6}, env: map[string]string{"DCS_ENDPOINT": slowEmu.URL},
+			stdout: r6 + " unknown\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ETIMEOUT http_status=0 code=- request_id=-: 1 of 1 instances not RUNNING after 1000 ms: ` +
+				r6 + ` \(RESTARTING\)\n$`),
+			exit: 2},
+		{name: "wait as strtol reads it", args: []string{"restart", "--wait= \t+07", r6}, stdout: r6 + " success\n"},
+		{name: "wait=x", args: []string{"restart", "--wait=x", r6}, exit: 2, exactly: usageLine},
+		{name: "wait=", args: []string{"restart", "--wait=", r6}, exit: 2, exactly: usageLine},
+		{name: "wait=0", args: []string{"restart", "--wait=0", r6}, exit: 2, exactly: usageLine},
+		{name: "wait=-5", args: []string{"restart", "--wait=-5", r6}, exit: 2, exactly: usageLine},
+		{name: "wait=86401", args: []string{"restart", "--wait=86401", r6}, exit: 2, exactly: usageLine},
+		{name: "wait overflowing", args: []string{"restart", "--wait=99999999999999999999999", r6}, exit: 2, exactly: usageLine},
+		{name: "wait=5s", args: []string{"restart", "--wait=5s", r6}, exit: 2, exactly: usageLine},
+		{name: "wait= ", args: []string{"restart", "--wait= ", r6}, exit: 2, exactly: usageLine},
+		{name: "wait without ids", args: []string{"flush", "--wait"}, exit: 2, exactly: usageLine},
+		{name: "bad wait before the environment", args: []string{"restart", "--wait=x", r6},
+			env: map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": "bad/project"}, exit: 2, exactly: usageLine},
+		// Elsewhere "--wait" is an instance id, which the service does not know.
+		{name: "wait after the ids", args: []string{"flush", r6, "--wait"}, stdout: r6 + " success\n--wait failed\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EPARTIAL http_status=200 code=- request_id=` + rid + `: 1 of 2 instances failed.*\n$`),
+			exit:   1},
 	}
 }
 
 func arm(t *testing.T, s scenario) {
 	t.Helper()
-	if err := emu.Reset(); err != nil {
-		t.Fatal(err)
+	for _, e := range []*emulator.Emulator{emu, slowEmu} {
+		if err := e.Reset(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if s.fault != "" {
 		if err := emu.Fault(s.fault, 1, 0, nil); err != nil {
@@ -216,9 +256,21 @@ func libdcsPath(t *testing.T) string {
 
 var requestID = regexp.MustCompile(`request_id=[0-9a-f]{32}`)
 
+// connectTime is libcurl's time to fail a connection, which differs between
+// two runs of the same program.
+var connectTime = regexp.MustCompile(`(Failed to connect to .* after )\d+( ms)`)
+
+// comparable is a run with what may differ between runs replaced.
+func comparable(r runResult) runResult {
+	r.stderr = requestID.ReplaceAllString(r.stderr, "request_id=RID")
+	r.stderr = connectTime.ReplaceAllString(r.stderr, "${1}N${2}")
+	return r
+}
+
 // The C example, compiled against the same libdcs.so, prints the same bytes
 // and exits with the same code in every scenario (request ids aside, which
-// the service makes new for each request).
+// the service makes new for each request, and libcurl's time to fail a
+// connection), and makes the same requests.
 func TestSameAsTheCExample(t *testing.T) {
 	source, err := filepath.Abs("../../../c/dcsctl.c")
 	if err != nil {
@@ -243,13 +295,34 @@ func TestSameAsTheCExample(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			arm(t, s)
 			goRun := dcsctl(t, s.env, s.args...)
+			goTraffic := traffic(t)
 			arm(t, s)
 			cRun := execute(t, cDcsctl, clientEnv(s.env), s.args...)
-			goRun.stderr = requestID.ReplaceAllString(goRun.stderr, "request_id=RID")
-			cRun.stderr = requestID.ReplaceAllString(cRun.stderr, "request_id=RID")
+			cTraffic := traffic(t)
+			goRun, cRun = comparable(goRun), comparable(cRun)
 			if goRun != cRun {
 				t.Errorf("Go dcsctl: %+v\nC dcsctl:  %+v", goRun, cRun)
 			}
+			// The same requests: the actions, and status polls (when waiting)
+			// or none; how many polls a timed-out wait made depends on timing.
+			if goTraffic.StatusPuts != cTraffic.StatusPuts || (goTraffic.StatusGets > 0) != (cTraffic.StatusGets > 0) {
+				t.Errorf("the emulators saw %+v from the Go dcsctl, %+v from the C one", goTraffic, cTraffic)
+			}
 		})
 	}
+}
+
+// traffic is what both emulators saw since the last arm.
+func traffic(t *testing.T) emulator.Stats {
+	t.Helper()
+	var sum emulator.Stats
+	for _, e := range []*emulator.Emulator{emu, slowEmu} {
+		s, err := e.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.StatusPuts += s.StatusPuts
+		sum.StatusGets += s.StatusGets
+	}
+	return sum
 }

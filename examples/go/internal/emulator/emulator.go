@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -187,7 +188,7 @@ type Stats struct {
 	APIRequests    int `json:"api_requests"`
 	APIConnections int `json:"api_connections"`
 	StatusPuts     int `json:"status_puts"`
-	StatusGets     int `json:"status_gets"`
+	StatusGets     int `json:"status_gets"` // GET /v2/{project}/instances/{id}: status polls
 }
 
 // Stats reads the counters.
@@ -226,13 +227,42 @@ func (e *Emulator) Requests() ([]Request, error) {
 }
 
 // Fault queues kind for the next count API requests after skip of them, with
-// the fault's parameters (retry_after, ms, mb).
+// the fault's parameters (retry_after, ms, mb). Kinds include "delay" ({"ms":
+// N}: the answer comes N ms late), "status503" ({"retry_after": S}) and
+// "busy" (400 DCS.4111, the instance is restarting).
 func (e *Emulator) Fault(kind string, count, skip int, params map[string]interface{}) error {
 	document := map[string]interface{}{"kind": kind, "count": count, "skip": skip}
 	for name, value := range params {
 		document[name] = value
 	}
 	return e.control("POST", "/_emulator/faults", document, nil)
+}
+
+// Instance is one instance of the fleet as it stands now.
+type Instance struct {
+	ID            string `json:"id"`
+	EngineVersion string `json:"engine_version"`
+	Status        string `json:"status"`
+}
+
+// Instances is the fleet as it stands now.
+func (e *Emulator) Instances() ([]Instance, error) {
+	var fleet []Instance
+	err := e.control("GET", "/_emulator/instances", nil, &fleet)
+	return fleet, err
+}
+
+// SetInstanceStatus gives an instance status ("RUNNING", "ERROR", "FROZEN",
+// "RESTARTING"...) from now on; a pending restart of it is cancelled. Reset
+// puts it back.
+func (e *Emulator) SetInstanceStatus(id, status string) error {
+	return e.control("POST", "/_emulator/instances/"+url.PathEscape(id), map[string]string{"status": status}, nil)
+}
+
+// SetClockOffset runs the emulator's clock seconds off real time (its Date
+// header and its X-Sdk-Date check); Reset puts back the start value.
+func (e *Emulator) SetClockOffset(seconds int) error {
+	return e.control("POST", "/_emulator/clock", map[string]int{"offset_seconds": seconds}, nil)
 }
 
 // ClosedURL is a loopback URL on which nothing listens.
