@@ -189,7 +189,9 @@ const char *dcs_config_error(const dcs_config *cfg);
  * been spent waiting, with a growing pause (1 s, 2 s, 4 s ... 10 s). Such a
  * request was refused, so it was not applied: sending it again is safe. 0
  * (the default) turns this off: the refusal is reported at once, DCS_EAPI.
- * Not counted in dcs_config_set_max_retries. */
+ * Not counted in dcs_config_set_max_retries. When the wait would run past
+ * the time left (max_wait_ms, or a call's deadline_ms), the last refusal is
+ * reported, DCS_EAPI with DCS_OUTCOME_FAILED. */
 dcs_status dcs_config_set_busy_retry(dcs_config *cfg, uint32_t max_wait_ms);
 
 /* How much a log line matters. Values are fixed. */
@@ -323,8 +325,10 @@ typedef struct dcs_call_options {
     uint32_t deadline_ms;
     /* Version 2. NULL: not cancellable. Otherwise triggering it from another
      * thread ends the call within about 50 ms: DCS_ECANCELED, a request in
-     * flight DCS_OUTCOME_UNKNOWN (it was sent), the rest DCS_OUTCOME_NOT_SENT.
-     * The token must outlive the call. */
+     * flight DCS_OUTCOME_UNKNOWN (it was sent), a request waiting to be sent
+     * again the outcome of its last attempt (UNKNOWN after a 503, FAILED after
+     * a 429 or a busy refusal, NOT_SENT after a refused connection), the rest
+     * DCS_OUTCOME_NOT_SENT. The token must outlive the call. */
     dcs_cancel *cancel;
     /* Version 2. 0: return when the service has answered. Otherwise, then
      * wait up to this many milliseconds (within deadline_ms, if set) for the
@@ -401,6 +405,13 @@ const char *dcs_instance_status_name(dcs_instance_status status);
  * HTTP 404, DCS.3022). instance_id follows the rules of the operations. */
 dcs_status dcs_get_instance_status(dcs_client *client, const char *instance_id, dcs_instance_status *out,
                                    dcs_error **err);
+
+/* dcs_get_instance_status with call options: their deadline_ms bounds the
+ * query and their cancel token ends it (DCS_ECANCELED); wait_running_ms is
+ * ignored. options NULL: as dcs_get_instance_status. */
+dcs_status dcs_get_instance_status_with(dcs_client *client, const char *instance_id,
+                                        const dcs_call_options *options, dcs_instance_status *out,
+                                        dcs_error **err);
 
 /* Waits until each instance reports RUNNING twice in a row (its outcome:
  * DCS_OUTCOME_SUCCESS), or ERROR, FROZEN or CREATEFAILED, or does not exist

@@ -4,20 +4,35 @@ import DCSCore
 public func dcs_get_instance_status(_ client: OpaquePointer?, _ instanceID: UnsafePointer<CChar>?,
                                     _ out: UnsafeMutablePointer<Int32>?,
                                     _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    dcs_get_instance_status_with(client, instanceID, nil, out, err)
+}
+
+@_cdecl("dcs_get_instance_status_with")
+public func dcs_get_instance_status_with(_ client: OpaquePointer?, _ instanceID: UnsafePointer<CChar>?,
+                                         _ options: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int32>?,
+                                         _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guard let client else { return finish(ArgumentError("client is NULL"), err) }
     guard let out else { return finish(ArgumentError("out is NULL"), err) }
     out.pointee = InstanceStatus.other.rawValue
     let id: String
+    let callOptions: CallOptions
     do throws(ArgumentError) {
         guard let instanceID else { throw ArgumentError("instance_id is NULL") }
         let array: [UnsafePointer<CChar>?] = [instanceID]
         id = try array.withUnsafeBufferPointer { (buffer) throws(ArgumentError) -> String in
-            try readInstanceIDs(buffer.baseAddress, count: 1)[0]
+            do throws(ArgumentError) {
+                return try readInstanceIDs(buffer.baseAddress, count: 1)[0]
+            } catch {
+                throw ArgumentError(error.message.replacing("instance_ids[0]", with: "instance_id"))
+            }
         }
+        callOptions = try CallOptions(options)
     } catch {
-        return finish(ArgumentError(error.message.replacing("instance_ids[0]", with: "instance_id")), err)
+        return finish(error, err)
     }
-    switch Unmanaged<ClientBox>.borrow(client).client.instanceStatus(id) {
+    let query = Unmanaged<ClientBox>.borrow(client).client.instanceStatus(id, deadlineMs: callOptions.deadlineMs,
+                                                                          cancel: callOptions.cancel)
+    switch query {
     case let .success(status):
         out.pointee = status.rawValue
         return finish(.ok, nil, err)

@@ -124,6 +124,17 @@ static void test_instance_status(void) {
     CHECK_STATUS(dcs_get_instance_status(client, RUNNING_6, NULL, NULL), DCS_EINVAL);
     CHECK_STATUS(dcs_get_instance_status(NULL, RUNNING_6, &status, NULL), DCS_EINVAL);
     CHECK(strcmp(dcs_instance_status_name((dcs_instance_status)99), "OTHER") == 0);
+    /* With options: a triggered token sends nothing. */
+    dcs_cancel *cancel = dcs_cancel_new();
+    dcs_cancel_trigger(cancel);
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.cancel = cancel;
+    CHECK_STATUS(dcs_get_instance_status_with(client, RUNNING_6, &options, &status, &err), DCS_ECANCELED);
+    CHECK(status == DCS_INSTANCE_OTHER);
+    dcs_error_free(err);
+    dcs_cancel_free(cancel);
+    CHECK_STATUS(dcs_get_instance_status_with(client, RUNNING_6, NULL, &status, NULL), DCS_OK);
+    CHECK(status == DCS_INSTANCE_RUNNING);
     dcs_client_free(client);
 }
 

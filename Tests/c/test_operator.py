@@ -47,7 +47,7 @@ def test_every_case_is_driven(operator_test):
 
 def test_instance_status(operator_test, emu):
     run(operator_test, "instance_status", client_env(emu))
-    assert emu.stats()["status_gets"] == 3  # the three valid queries; the refused ones sent nothing
+    assert emu.stats()["status_gets"] == 4  # the four valid queries; the refused and cancelled ones sent nothing
 
 
 def test_restart_then_wait(operator_test, emu):
