@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds everything, starts dcs-emulator on a free loopback port and drives it with
 # the C example, examples/c/dcsctl, through a success, an asynchronous restart, a partial
-# result, a batch of 120 ids and a refused signature.
+# result, a batch of 120 ids, a refused signature and a restart that waits for RUNNING; then,
+# when redis-server is installed, against real Redis servers: a flush and a real restart.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,5 +66,48 @@ echo "# Nothing is sent for a bad argument (an id with a newline): DCS_EINVAL, e
 run examples/c/dcsctl restart "$(printf 'bad\nid')"
 
 echo
+echo "# A restart with --wait: the instance is RESTARTING for 2 s; dcsctl waits until it is"
+echo "# RUNNING again (twice in a row), then reports it."
+run examples/c/dcsctl restart --wait=30 c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f
+
+echo
 echo "# What the emulator saw (its log names no secret):"
 cat "$workdir/emulator.log"
+
+# The same calls against real Redis servers, when redis-server is installed.
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    echo
+    echo "# (For the part on real Redis servers: sudo apt-get install -y redis-server)"
+    exit 0
+fi
+kill $emulator 2>/dev/null; wait $emulator 2>/dev/null
+.build/release/dcs-emulator --port 0 --redis --quiet >"$workdir/stdout" 2>"$workdir/emulator.log" &
+emulator=$!
+for _ in $(seq 1 300); do
+    grep -q "listening on" "$workdir/stdout" 2>/dev/null && break
+    sleep 0.1
+done
+export DCS_ENDPOINT=$(sed -n 's/^dcs-emulator listening on //p' "$workdir/stdout")
+[ -n "$DCS_ENDPOINT" ] || { echo "demo: the emulator did not start in --redis mode:" >&2; cat "$workdir/emulator.log" >&2; exit 2; }
+instance=2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef
+field() {
+    python3 -c "import json,sys,urllib.request; print(next(i for i in json.load(urllib.request.urlopen(sys.argv[1] + '/_emulator/instances')) if i['id'] == sys.argv[2])[sys.argv[3]])" "$DCS_ENDPOINT" "$instance" "$1"
+}
+port=$(field redis_port)
+
+echo
+echo "# Now each instance is a real redis-server ($instance on port $port)."
+echo "\$ redis-cli -p $port SET greeting hello; redis-cli -p $port DBSIZE"
+redis-cli -p "$port" SET greeting hello >/dev/null
+redis-cli -p "$port" DBSIZE
+run examples/c/dcsctl flush "$instance"
+echo "\$ redis-cli -p $port DBSIZE"
+redis-cli -p "$port" DBSIZE
+
+echo
+echo "# A real restart: the redis-server process is replaced; dcsctl waits until it serves again."
+echo "redis-server pid before: $(field redis_pid)"
+run examples/c/dcsctl restart --wait "$instance"
+echo "redis-server pid after:  $(field redis_pid)"
+echo "\$ redis-cli -p $port PING"
+redis-cli -p "$port" PING
