@@ -18,10 +18,10 @@ through the system loader.
 """
 
 from ._client import Client
-from ._errors import (ApiError, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
+from ._errors import (ApiError, Cancelled, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
                       ProtocolError, Timeout, TransportError)
 from ._native import LibraryLoadError
-from ._values import Action, Outcome, Result, Status
+from ._values import Action, InstanceStatus, Outcome, Result, Status
 
 __version__ = "0.1.0"
 
@@ -40,7 +40,7 @@ def version() -> str:
 
 
 __all__ = [
-    "Action", "ApiError", "Client", "ConfigError", "DcsError", "InvalidArgument", "LibraryLoadError",
-    "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "MAX_ID_BYTES", "Outcome", "OutOfMemory", "PartialFailure",
-    "ProtocolError", "Result", "Status", "Timeout", "TransportError", "version",
+    "Action", "ApiError", "Cancelled", "Client", "ConfigError", "DcsError", "InstanceStatus", "InvalidArgument",
+    "LibraryLoadError", "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "MAX_ID_BYTES", "Outcome", "OutOfMemory",
+    "PartialFailure", "ProtocolError", "Result", "Status", "Timeout", "TransportError", "version",
 ]
