@@ -17,7 +17,8 @@ checkout's .build/release/libdcs.so when this package runs from a checkout, else
 through the system loader.
 """
 
-from ._client import Client
+from ._cancel import CancelToken
+from ._client import DEFAULT_WAIT_SECONDS, Client
 from ._errors import (ApiError, Cancelled, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
                       ProtocolError, Timeout, TransportError)
 from ._native import LibraryLoadError
@@ -40,7 +41,8 @@ def version() -> str:
 
 
 __all__ = [
-    "Action", "ApiError", "Cancelled", "Client", "ConfigError", "DcsError", "InstanceStatus", "InvalidArgument",
-    "LibraryLoadError", "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "MAX_ID_BYTES", "Outcome", "OutOfMemory",
-    "PartialFailure", "ProtocolError", "Result", "Status", "Timeout", "TransportError", "version",
+    "Action", "ApiError", "Cancelled", "CancelToken", "Client", "ConfigError", "DcsError",
+    "DEFAULT_WAIT_SECONDS", "InstanceStatus", "InvalidArgument", "LibraryLoadError", "MAX_ID_BYTES",
+    "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "Outcome", "OutOfMemory", "PartialFailure", "ProtocolError",
+    "Result", "Status", "Timeout", "TransportError", "version",
 ]
