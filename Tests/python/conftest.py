@@ -31,14 +31,46 @@ def emu(binding_emulator):
     return binding_emulator
 
 
+@pytest.fixture(scope="session")
+def quick_restarts_emulator():
+    with Emulator(["--record-requests", "--restart-seconds", "0.5", "--quiet"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def quick_emu(quick_restarts_emulator):
+    """Restarted instances are RESTARTING for 0.5 s, then RUNNING; reset."""
+    quick_restarts_emulator.reset()
+    return quick_restarts_emulator
+
+
+@pytest.fixture(scope="session")
+def slow_restarts_emulator():
+    with Emulator(["--restart-seconds", "60", "--quiet"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def slow_emu(slow_restarts_emulator):
+    """Restarted instances are RESTARTING for 60 s; reset (RUNNING again)."""
+    slow_restarts_emulator.reset()
+    return slow_restarts_emulator
+
+
+def client_of(emulator, **settings):
+    """A client of `emulator` with the test credentials; keywords override them."""
+    return dcs.Client(**{"endpoint": emulator.url, "project_id": TEST_PROJECT_ID, "ak": TEST_AK, "sk": TEST_SK,
+                         **settings})
+
+
 @pytest.fixture
 def make_client(emu):
-    """Makes clients of `emu` with the test credentials (keywords override them); closes them after."""
+    """Makes clients of `emu` (or of the emulator given first) with the test credentials (keywords
+    override them); closes them after."""
     made = []
 
-    def make(**settings):
-        settings = {"endpoint": emu.url, "project_id": TEST_PROJECT_ID, "ak": TEST_AK, "sk": TEST_SK, **settings}
-        client = dcs.Client(**settings)
+    def make(emulator=emu, **settings):
+        client = client_of(emulator, **settings)
         made.append(client)
         return client
 
