@@ -12,6 +12,8 @@ instances through PUT /v2/{project_id}/instances/status.
 
 A call returns only when every instance succeeded; anything else raises a DcsError subclass
 carrying every instance's Result, so a partial success can never pass for a full one.
+restart(ids, wait=True) also waits until the instances are RUNNING again; cancel=CancelToken()
+and Client.cancel_all() end calls from other threads; Client(logger=...) logs through logging.
 The library libdcs.so is loaded on first use: from $DCS_LIBRARY when set, else from the
 checkout's .build/release/libdcs.so when this package runs from a checkout, else libdcs.so.0
 through the system loader.

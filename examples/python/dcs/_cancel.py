@@ -144,7 +144,7 @@ class CancelToken:
         with self._lock:
             self._check_open()
             self._calls.add(call)
-            if self._handle is not None and _native.library().dcs_cancel_is_triggered(self._handle):
+            if _native.library().dcs_cancel_is_triggered(self._handle):
                 call.trigger()
 
     def _unlink(self, call: _CallState) -> None:
