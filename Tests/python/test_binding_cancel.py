@@ -251,7 +251,7 @@ with concurrent.futures.ThreadPoolExecutor(1) as pool:
 print(json.dumps({"raised": raised, "seconds": time.monotonic() - started}))
 """, client_env(slow_emu))
     assert report["raised"] == "Cancelled"
-    assert report["seconds"] < 0.5 + CANCELLED_WITHIN
+    assert report["seconds"] < 0.5 + 2  # the signal 0.5 s after "ready", then promptly: not the 600 s wait
 
 
 def test_ctrl_c_in_the_calling_thread_waits_for_the_call_without_logging(slow_emu):
