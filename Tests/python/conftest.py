@@ -31,14 +31,46 @@ def emu(binding_emulator):
     return binding_emulator
 
 
+@pytest.fixture(scope="session")
+def quick_restarts_emulator():
+    with Emulator(["--record-requests", "--restart-seconds", "0.5", "--quiet"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def quick_emu(quick_restarts_emulator):
+    """Restarted instances are RESTARTING for 0.5 s, then RUNNING; reset."""
+    quick_restarts_emulator.reset()
+    return quick_restarts_emulator
+
+
+@pytest.fixture(scope="session")
+def slow_restarts_emulator():
+    with Emulator(["--restart-seconds", "60", "--quiet"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def slow_emu(slow_restarts_emulator):
+    """Restarted instances are RESTARTING for 60 s; reset (RUNNING again)."""
+    slow_restarts_emulator.reset()
+    return slow_restarts_emulator
+
+
+def client_of(emulator, **settings):
+    """A client of `emulator` with the test credentials; keywords override them."""
+    return dcs.Client(**{"endpoint": emulator.url, "project_id": TEST_PROJECT_ID, "ak": TEST_AK, "sk": TEST_SK,
+                         **settings})
+
+
 @pytest.fixture
 def make_client(emu):
-    """Makes clients of `emu` with the test credentials (keywords override them); closes them after."""
+    """Makes clients of `emu` (or of the emulator given first) with the test credentials (keywords
+    override them); closes them after."""
     made = []
 
-    def make(**settings):
-        settings = {"endpoint": emu.url, "project_id": TEST_PROJECT_ID, "ak": TEST_AK, "sk": TEST_SK, **settings}
-        client = dcs.Client(**settings)
+    def make(emulator=emu, **settings):
+        client = client_of(emulator, **settings)
         made.append(client)
         return client
 
@@ -54,14 +86,16 @@ def client(make_client):
 
 class NativeLedger:
     """Every C function of the loaded library, wrapped: counts the calls, and follows each object
-    C hands out (configs, clients, results, errors) by address from the call that made it to its
+    C hands out (configs, clients, results, errors, cancel tokens) by address from the call that made it to its
     free, so that a leak, a double free or a free of something never handed out shows."""
 
     OUT_PARAMS = {"dcs_client_new": {1: "client", 2: "error"}, "dcs_call": {5: "results", 6: "error"},
                   "dcs_restart": {3: "results", 4: "error"}, "dcs_soft_restart": {3: "results", 4: "error"},
-                  "dcs_flush": {3: "results", 4: "error"}}
+                  "dcs_flush": {3: "results", 4: "error"}, "dcs_get_instance_status": {3: "error"},
+                  "dcs_wait_running": {4: "results", 5: "error"}, "dcs_wait_running_with": {5: "results", 6: "error"}}
+    RETURNED = {"dcs_config_new": "config", "dcs_cancel_new": "cancel"}
     FREES = {"dcs_config_free": "config", "dcs_client_free": "client", "dcs_results_free": "results",
-             "dcs_error_free": "error"}
+             "dcs_error_free": "error", "dcs_cancel_free": "cancel"}
 
     def __init__(self):
         self.calls = {}
@@ -84,8 +118,8 @@ class NativeLedger:
                     self.problems.append(f"{entry[0]} {entry[1]:#x} freed but not live (double free?)")
                 self.live.discard(entry)
             result = function(*args)
-            if name == "dcs_config_new" and result:
-                self._hand_out("config", result.value)
+            if name in self.RETURNED and result:
+                self._hand_out(self.RETURNED[name], result.value)
             for index, kind in self.OUT_PARAMS.get(name, {}).items():
                 if args[index]._obj.value:
                     self._hand_out(kind, args[index]._obj.value)

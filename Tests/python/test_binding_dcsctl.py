@@ -4,8 +4,10 @@ libdcs.so under test; both run against the emulator, and their outputs are compa
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -15,7 +17,7 @@ from dcs import _native
 
 OUTCOME_LINE = re.compile(r"\S+ (success|failed|not_sent|unknown)")
 ERROR_LINE = re.compile(r"dcsctl: (DCS_[A-Z_]+) http_status=(\d+) code=(\S+) request_id=(\S+): (.+)")
-USAGE = "usage: dcsctl restart|soft_restart|flush ID...\n"
+USAGE = "usage: dcsctl restart|soft_restart|flush [--wait[=SECONDS]] ID...\n"
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +154,13 @@ def test_missing_config(c_dcsctl, emu):
     assert "no endpoint" in py.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["restart"], ["reboot", RUNNING_6], ["RESTART", RUNNING_6]])
+@pytest.mark.parametrize("args", [
+    [], ["restart"], ["reboot", RUNNING_6], ["RESTART", RUNNING_6],
+    ["restart", "--wait"], ["flush", "--wait=5"], ["restart", "--wait=x", RUNNING_6], ["restart", "--wait=", RUNNING_6],
+    ["restart", "--wait=0", RUNNING_6], ["restart", "--wait=86401", RUNNING_6], ["restart", "--wait=-5", RUNNING_6],
+    ["restart", "--wait=5s", RUNNING_6], ["restart", "--wait=0x10", RUNNING_6], ["restart", "--wait=1.5", RUNNING_6],
+    ["restart", "--wait=99999999999999999999", RUNNING_6], ["restart", "--wait=5 ", RUNNING_6],
+])
 def test_usage(c_dcsctl, emu, args):
     py = run_both(c_dcsctl, emu, args)
     assert (py.code, py.stdout, py.stderr) == (2, "", USAGE)
@@ -169,3 +177,60 @@ def test_invalid_ids(c_dcsctl, emu, ids, message):
     assert py.code == 2 and py.stdout == ""
     assert error_fields(py)[0] == "DCS_EINVAL" and message in py.stderr
     assert emu.stats()["api_requests"] == 0
+
+
+def test_wait_restarts_then_waits_for_running(c_dcsctl, quick_emu):
+    py = run_both(c_dcsctl, quick_emu, ["restart", "--wait", RUNNING_6, RUNNING_5])
+    assert (py.code, py.stderr) == (0, "")
+    assert py.lines() == [f"{RUNNING_6} success", f"{RUNNING_5} success"]
+    stats = quick_emu.stats()
+    assert stats["status_puts"] == 1 and stats["status_gets"] >= 4  # Python's run waited too
+
+
+@pytest.mark.parametrize("flag", ["--wait=30", "--wait= 30", "--wait=+30", "--wait=00030"])
+def test_wait_seconds_as_strtol_reads_them(c_dcsctl, quick_emu, flag):
+    py = run_both(c_dcsctl, quick_emu, ["soft_restart", flag, RUNNING_6])
+    assert py.code == 0 and py.lines() == [f"{RUNNING_6} success"]
+    assert quick_emu.stats()["status_gets"] >= 2
+
+
+def test_wait_with_an_instance_that_will_not_run(c_dcsctl, quick_emu):
+    py = run_both(c_dcsctl, quick_emu, ["restart", "--wait=30", RUNNING_6, FROZEN])
+    assert py.code == 1 and py.lines() == [f"{RUNNING_6} success", f"{FROZEN} failed"]
+    assert error_fields(py)[0] == "DCS_EPARTIAL"
+
+
+def test_wait_of_1_second_on_a_slow_restart_times_out(c_dcsctl, slow_emu):
+    py = run_both(c_dcsctl, slow_emu, ["restart", "--wait=1", RUNNING_6])
+    assert py.code == 2 and py.lines() == [f"{RUNNING_6} unknown"]
+    status, http, code, request_id, message = error_fields(py)
+    assert (status, http, code, request_id) == ("DCS_ETIMEOUT", "0", "-", "-")
+    assert f"not RUNNING after 1000 ms: {RUNNING_6} (RESTARTING)" in message
+
+
+def test_wait_is_only_a_flag_right_after_the_action(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6, "--wait"])
+    assert py.code == 1 and py.lines() == [f"{RUNNING_6} success", "--wait failed"]
+    assert emu.stats()["status_gets"] == 0
+
+
+def test_ctrl_c_during_the_wait_kills_both_at_once(c_dcsctl, slow_emu):
+    """C has no SIGINT handler; neither has dcsctl.py, rather than a KeyboardInterrupt held back
+    until the 600 s wait in C ends."""
+    env = client_env(slow_emu)
+    for command in ([str(c_dcsctl)], [sys.executable, str(DCSCTL_PY)]):
+        slow_emu.reset()
+        child = subprocess.Popen([*command, "restart", "--wait", RUNNING_6], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while slow_emu.stats()["status_gets"] == 0:  # restarted, and waiting
+                assert time.monotonic() < deadline and child.poll() is None
+                time.sleep(0.02)
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=5)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        assert (child.returncode, out) == (-signal.SIGINT, b""), (command, err)

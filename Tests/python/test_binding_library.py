@@ -148,11 +148,41 @@ def test_names_and_values_are_the_c_ones():
     for status in dcs.Status:
         assert lib.dcs_status_name(status).decode() == status.c_name
     assert dcs.DcsError("x", status=42).status_name == lib.dcs_status_name(42).decode() == "DCS_UNKNOWN_STATUS"
-    assert [s.value for s in dcs.Status] == [0, 1, -1, -2, -3, -4, -5, -6, -7]
+    assert [s.value for s in dcs.Status] == [0, 1, -1, -2, -3, -4, -5, -6, -7, -8]
+    assert dcs.Status.ECANCELED.c_name == lib.dcs_status_name(-8).decode() == "DCS_ECANCELED"
     for outcome in dcs.Outcome:
         assert lib.dcs_outcome_name(outcome.value).decode() == outcome.c_name == str(outcome)
     assert [o.value for o in dcs.Outcome] == [0, 1, 2, 3]
     assert [a.value for a in dcs.Action] == [0, 1, 2]
+
+
+def test_instance_statuses_are_the_c_ones():
+    lib = _native.library()
+    assert [s.value for s in dcs.InstanceStatus] == list(range(9))
+    for status in dcs.InstanceStatus:
+        assert lib.dcs_instance_status_name(status.value).decode() == str(status) == status.c_name
+    assert [str(s) for s in dcs.InstanceStatus] == ["OTHER", "CREATING", "CREATEFAILED", "RUNNING", "ERROR",
+                                                    "RESTARTING", "FROZEN", "EXTENDING", "RESTORING"]
+    # A value appended by a newer library is OTHER, as C names it; anything else is no status.
+    assert dcs.InstanceStatus(99) is dcs.InstanceStatus.OTHER
+    assert lib.dcs_instance_status_name(99).decode() == "OTHER"
+    with pytest.raises(ValueError):
+        dcs.InstanceStatus("RUNNING")
+
+
+def test_log_levels_are_the_c_ones():
+    lib = _native.library()
+    assert [lib.dcs_log_level_name(n).decode() for n in range(5)] == ["debug", "info", "warn", "error", "invalid"]
+
+
+def test_call_options_match_the_library_s_layout():
+    """The struct is filled in Python: what dcs_call_options_init writes is what Python builds."""
+    lib = _native.library()
+    options = _native.CallOptions(7, 8, _native.CancelHandle(9), 10)
+    lib.dcs_call_options_init(ctypes.byref(options))
+    assert (options.version, options.deadline_ms, options.cancel.value, options.wait_running_ms) == (2, 0, None, 0)
+    assert ctypes.sizeof(_native.CallOptions) == 24 and _native.CallOptions.wait_running_ms.offset == 16
+    assert _native.CALL_OPTIONS_VERSION == 2
     assert re.fullmatch(r"0\.\d+\.\d+", dcs.version())
 
 
@@ -160,7 +190,18 @@ def test_exceptions_are_the_language_s_own():
     assert issubclass(dcs.InvalidArgument, ValueError) and issubclass(dcs.Timeout, TimeoutError)
     assert issubclass(dcs.OutOfMemory, MemoryError)
     for cls in (dcs.PartialFailure, dcs.InvalidArgument, dcs.ConfigError, dcs.TransportError, dcs.Timeout,
-                dcs.ApiError, dcs.ProtocolError, dcs.OutOfMemory):
+                dcs.ApiError, dcs.ProtocolError, dcs.OutOfMemory, dcs.Cancelled):
         assert issubclass(cls, dcs.DcsError)
         assert cls("m").status is cls.default_status
     assert {cls.default_status for cls in dcs.DcsError.__subclasses__()} == set(dcs.Status) - {dcs.Status.OK}
+    # Cancelled is a plain Exception: `except Exception` catches it, asyncio does not take it for its own.
+    import asyncio
+    import concurrent.futures
+
+    assert issubclass(dcs.Cancelled, Exception)
+    assert not issubclass(dcs.Cancelled, (asyncio.CancelledError, concurrent.futures.CancelledError))
+    from dcs._errors import error_for
+
+    error = error_for(-8, "cancelled")  # how a status from C becomes an exception
+    assert type(error) is dcs.Cancelled and error.status is dcs.Status.ECANCELED
+    assert error.status_name == "DCS_ECANCELED"

@@ -12,16 +12,19 @@ instances through PUT /v2/{project_id}/instances/status.
 
 A call returns only when every instance succeeded; anything else raises a DcsError subclass
 carrying every instance's Result, so a partial success can never pass for a full one.
+restart(ids, wait=True) also waits until the instances are RUNNING again; cancel=CancelToken()
+and Client.cancel_all() end calls from other threads; Client(logger=...) logs through logging.
 The library libdcs.so is loaded on first use: from $DCS_LIBRARY when set, else from the
 checkout's .build/release/libdcs.so when this package runs from a checkout, else libdcs.so.0
 through the system loader.
 """
 
-from ._client import Client
-from ._errors import (ApiError, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
+from ._cancel import CancelToken
+from ._client import DEFAULT_WAIT_SECONDS, Client
+from ._errors import (ApiError, Cancelled, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
                       ProtocolError, Timeout, TransportError)
 from ._native import LibraryLoadError
-from ._values import Action, Outcome, Result, Status
+from ._values import Action, InstanceStatus, Outcome, Result, Status
 
 __version__ = "0.1.0"
 
@@ -40,7 +43,8 @@ def version() -> str:
 
 
 __all__ = [
-    "Action", "ApiError", "Client", "ConfigError", "DcsError", "InvalidArgument", "LibraryLoadError",
-    "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "MAX_ID_BYTES", "Outcome", "OutOfMemory", "PartialFailure",
-    "ProtocolError", "Result", "Status", "Timeout", "TransportError", "version",
+    "Action", "ApiError", "Cancelled", "CancelToken", "Client", "ConfigError", "DcsError",
+    "DEFAULT_WAIT_SECONDS", "InstanceStatus", "InvalidArgument", "LibraryLoadError", "MAX_ID_BYTES",
+    "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "Outcome", "OutOfMemory", "PartialFailure", "ProtocolError",
+    "Result", "Status", "Timeout", "TransportError", "version",
 ]

@@ -8,16 +8,19 @@ import numbers
 import os
 import threading
 import weakref
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Union
 
-from . import _native
+from . import _log, _native
+from ._cancel import CancelToken, _CallState, current
 from ._errors import DcsError, InvalidArgument, OutOfMemory, error_for
-from ._values import Action, Outcome, Result, Status
+from ._values import Action, InstanceStatus, Outcome, Result, Status
 
 # uint32_t milliseconds: the largest timeout or deadline C can take, in seconds.
 _MAX_MILLISECONDS = 2**32 - 1
 _DEFAULT_CONNECT_SECONDS = 10.0
 _DEFAULT_TOTAL_SECONDS = 30.0
+# wait=True: as long as dcsctl --wait waits (examples/c/dcsctl.c).
+DEFAULT_WAIT_SECONDS = 600
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -44,14 +47,36 @@ def _encode_path(value: object, name: str) -> bytes:
     return path
 
 
-def _milliseconds(seconds: object, name: str) -> int:
-    """Seconds (int or float) as the uint32_t milliseconds C takes: 1 ms to about 49.7 days."""
+def _milliseconds(seconds: object, name: str, *, zero: bool = False) -> int:
+    """Seconds (int or float) as the uint32_t milliseconds C takes: 1 ms (0 when `zero` is
+    allowed) to about 49.7 days."""
     if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
         raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
     milliseconds = float(seconds) * 1000
-    if not (math.isfinite(milliseconds) and 1 <= round(milliseconds) <= _MAX_MILLISECONDS):
-        raise InvalidArgument(f"{name} must be from 0.001 to {_MAX_MILLISECONDS / 1000} seconds, not {seconds!r}")
+    lowest = 0 if zero else 1
+    if not (math.isfinite(milliseconds) and lowest <= round(milliseconds) <= _MAX_MILLISECONDS):
+        raise InvalidArgument(f"{name} must be from {'0' if zero else '0.001'} to {_MAX_MILLISECONDS / 1000} "
+                              f"seconds, not {seconds!r}")
     return round(milliseconds)
+
+
+def _wait_milliseconds(wait: object) -> int:
+    """dcs_call_options.wait_running_ms for wait=: False or None (or 0) no wait, True
+    DEFAULT_WAIT_SECONDS, a number that many seconds."""
+    if wait is None or wait is False:
+        return 0
+    if wait is True:
+        return DEFAULT_WAIT_SECONDS * 1000
+    if isinstance(wait, numbers.Real):
+        return _milliseconds(wait, "wait", zero=True)
+    raise TypeError(f"wait must be True, False or a number of seconds, not {type(wait).__name__}")
+
+
+def _check_cancel(cancel: object) -> None:
+    if cancel is not None:
+        if not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be a dcs.CancelToken, not {type(cancel).__name__}")
+        cancel._check_open()
 
 
 def _ids(ids: Iterable[str]) -> List[bytes]:
@@ -88,7 +113,7 @@ def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optiona
                sk: Optional[str] = None, security_token: Optional[str] = None, auth_token: Optional[str] = None,
                connect_timeout: Optional[float] = None, timeout: Optional[float] = None,
                max_retries: Optional[int] = None, ca_file: Optional[PathLike] = None,
-               insecure: Optional[bool] = None) -> None:
+               insecure: Optional[bool] = None, busy_retry: Optional[float] = None) -> None:
     """Applies the settings that are not None, each with its setter. See Client."""
     if endpoint is not None:
         _check_setter(lib, cfg, lib.dcs_config_set_endpoint(cfg, _encode(endpoint, "endpoint")))
@@ -127,13 +152,17 @@ def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optiona
         if not isinstance(insecure, bool):
             raise TypeError(f"insecure must be a bool, not {type(insecure).__name__}")
         _check_setter(lib, cfg, lib.dcs_config_set_insecure(cfg, int(insecure)))
+    if busy_retry is not None:
+        _check_setter(lib, cfg, lib.dcs_config_set_busy_retry(cfg, _milliseconds(busy_retry, "busy_retry", zero=True)))
 
 
 def _read_results(lib: ctypes.CDLL, results: _native.ResultsHandle) -> List[Result]:
     collected = []
     instance_id = ctypes.c_char_p()
     outcome = ctypes.c_int()
-    while lib.dcs_results_next(results, ctypes.byref(instance_id), ctypes.byref(outcome)):
+    for index in range(lib.dcs_results_count(results)):
+        if not lib.dcs_results_at(results, index, ctypes.byref(instance_id), ctypes.byref(outcome)):
+            break
         try:
             known = Outcome(outcome.value)
         except ValueError:  # appended by a newer library: it may have been applied
@@ -151,8 +180,18 @@ def _read_error(lib: ctypes.CDLL, status: int, err: _native.ErrorHandle, results
                      results=results)
 
 
+def _in_call(state: _CallState, invoke: Callable[[], int]) -> int:
+    """invoke(), the C call, with `state` as the thread's call in progress for the log callback."""
+    previous = getattr(current, "state", None)
+    current.state = state
+    try:
+        return invoke()
+    finally:
+        current.state = previous
+
+
 class Client:
-    """A client of the DCS instance-status API, made from a complete configuration.
+    """A client of the DCS instance API, made from a complete configuration.
 
     Thread-safe: share one client between threads; calls run in parallel (ctypes releases the
     GIL during the C call). Close it with close() or a `with` block; a client that is never
@@ -171,6 +210,17 @@ class Client:
         max_retries: 0 to 10 (default 2); only requests certainly not applied are retried.
         ca_file: a PEM file of CA certificates instead of the system's store.
         insecure: True turns TLS verification off and allows http:// to any host. Tests only.
+        busy_retry: seconds to keep trying a request the service refused because an instance
+            is busy (400 DCS.4049 not running, DCS.4111 restarting, DCS.4017 a task is
+            running), with pauses of 1, 2, 4 ... 10 s; 0 or None (the default): such a refusal
+            raises ApiError at once.
+        logger: a logging.Logger (or LoggerAdapter) that gets the library's log lines: DEBUG
+            each request sent and each status poll, INFO each answer (HTTP status, time,
+            request id), WARNING retries and clock corrections, ERROR a batch or wait that
+            stopped. Messages come as C wrote them, already without any secret.
+        log_level: the lowest level C sends (a logging level or its name, at most ERROR);
+            default: everything, the logger's own level and handlers deciding. log_level
+            without logger logs to logging.getLogger("dcs"); neither: no logging at all.
 
     Raises InvalidArgument (a ValueError) for a malformed setting, ConfigError when the settings
     do not make a whole, TypeError for a value of the wrong type; never shows a secret.
@@ -181,37 +231,53 @@ class Client:
                  security_token: Optional[str] = None, auth_token: Optional[str] = None,
                  connect_timeout: Optional[float] = None, timeout: Optional[float] = None,
                  max_retries: Optional[int] = None, ca_file: Optional[PathLike] = None,
-                 insecure: Optional[bool] = None) -> None:
+                 insecure: Optional[bool] = None, busy_retry: Optional[float] = None,
+                 logger: Optional[_log.LoggerLike] = None, log_level: Union[int, str, None] = None) -> None:
         self._open(False, dict(endpoint=endpoint, region=region, project_id=project_id, ak=ak, sk=sk,
                                security_token=security_token, auth_token=auth_token,
                                connect_timeout=connect_timeout, timeout=timeout, max_retries=max_retries,
-                               ca_file=ca_file, insecure=insecure))
+                               ca_file=ca_file, insecure=insecure, busy_retry=busy_retry, logger=logger,
+                               log_level=log_level))
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Client":
-        """A client configured from the environment (dcs_config_from_env: HUAWEICLOUD_SDK_AK,
-        HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID,
-        DCS_ENDPOINT, DCS_REGION), then the keyword arguments of Client applied over it.
+        """A client configured from the environment, then the keyword arguments of Client
+        applied over it. dcs_config_from_env reads HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
+        HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT, DCS_REGION;
+        without an endpoint, HUAWEICLOUD_SDK_REGION_DCS_{REGION} (e.g. ..._CN_NORTH_4) as the
+        region's endpoint; then Huawei's credentials file ($HUAWEICLOUD_SDK_CREDENTIALS_FILE,
+        else ~/.huaweicloud/credentials), whose [basic] ak, sk, security_token and project_id
+        fill what is still unset.
 
-        Raises ConfigError naming the variable when one is malformed."""
+        Raises ConfigError naming the variable or file when one is malformed or unreadable."""
         client = cls.__new__(cls)
         client._open(True, overrides)
         return client
 
     def _open(self, from_env: bool, settings: Dict[str, Any]) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: cancel_all() may run in a signal handler that interrupted this thread
+        # inside _enter or _leave.
+        self._lock = threading.RLock()
         self._calls_in_flight = 0
+        self._cancellable: Set[_CallState] = set()
         self._closed = True  # until the handle exists
+        settings = dict(settings)
+        logging_to = _log.resolve(settings.pop("logger", None), settings.pop("log_level", None))
         lib = _native.library()
         cfg = lib.dcs_config_new()
         if not cfg:
             raise OutOfMemory("out of memory")  # the words of the C and Go dcsctl
         handle = _native.ClientHandle()
         err = _native.ErrorHandle()
+        log_function = None
         try:
             if from_env:
                 _check_setter(lib, cfg, lib.dcs_config_from_env(cfg))
             _configure(lib, cfg, **settings)
+            if logging_to is not None:
+                logger, minimum = logging_to
+                log_function = _log.log_function(logger)
+                _check_setter(lib, cfg, lib.dcs_config_set_log(cfg, minimum, log_function, None))
             status = lib.dcs_client_new(cfg, ctypes.byref(handle), ctypes.byref(err))
             if status != Status.OK:
                 raise _read_error(lib, status, err, [])
@@ -220,8 +286,9 @@ class Client:
             lib.dcs_config_free(cfg)
         self._handle = handle
         # The safety net: frees the handle once when the client is collected without close().
-        # Not at interpreter exit, where a daemon thread may still be inside a call.
-        self._finalizer = weakref.finalize(self, _native.free_client, handle)
+        # Not at interpreter exit, where a daemon thread may still be inside a call. The C
+        # client calls the log function until it is freed: the finalizer holds it till then.
+        self._finalizer = weakref.finalize(self, _native.free_client, handle, log_function)
         self._finalizer.atexit = False
         self._closed = False
 
@@ -243,8 +310,8 @@ class Client:
 
     def close(self) -> None:
         """Closes the client and its connections. Idempotent. Calls already running in other
-        threads finish normally, and the handle is freed when the last of them ends; calls made
-        after close() raise InvalidArgument."""
+        threads finish normally (cancel_all() first to end them promptly), and the handle is
+        freed when the last of them ends; calls made after close() raise InvalidArgument."""
         with self._lock:
             if self._closed:
                 return
@@ -257,6 +324,17 @@ class Client:
     def closed(self) -> bool:
         return self._closed
 
+    def cancel_all(self) -> int:
+        """Cancels every call running on this client now, in any thread: each raises Cancelled
+        within about 50 ms. Calls started afterwards are not affected, nor are other calls
+        sharing their CancelToken; instance_status() cannot be cancelled (C gives it no
+        options). Returns how many calls were cancelled. Any thread; safe in a signal handler."""
+        with self._lock:
+            calls = list(self._cancellable)
+            for call in calls:
+                call.trigger()
+        return len(calls)
+
     def __enter__(self) -> "Client":
         return self
 
@@ -268,15 +346,62 @@ class Client:
 
     # Calls ---------------------------------------------------------------------------------
 
+    def _run(self, invoke: Callable[[ctypes.CDLL, _native.ClientHandle, Any, Any, Any], int],
+             options: _native.CallOptions, cancel: Optional[CancelToken], raise_on_partial: bool) -> List[Result]:
+        """Runs one call with its own dcs_cancel (see _cancel), linked to `cancel` and to
+        cancel_all(); `invoke(lib, client, options, results, err)` makes the C call. Returns
+        or raises as call() says."""
+        lib = _native.library()
+        results = _native.ResultsHandle()
+        err = _native.ErrorHandle()
+        handle = self._enter()
+        state = None
+        try:
+            try:
+                state = _CallState.with_token(lib)
+                with self._lock:
+                    self._cancellable.add(state)
+                try:
+                    if cancel is not None:
+                        cancel._link(state)
+                    options.cancel = state.cancel
+                    status = _in_call(state, lambda: invoke(lib, handle, ctypes.byref(options),
+                                                            ctypes.byref(results), ctypes.byref(err)))
+                finally:
+                    if cancel is not None:
+                        cancel._unlink(state)
+                    with self._lock:
+                        self._cancellable.discard(state)
+            finally:
+                self._leave()
+            collected = _read_results(lib, results)
+            if status == Status.OK or (status == Status.EPARTIAL and not raise_on_partial):
+                return collected
+            raise _read_error(lib, status, err, collected)
+        finally:
+            lib.dcs_results_free(results)
+            lib.dcs_error_free(err)
+            if state is not None:
+                lib.dcs_cancel_free(state.cancel)
+                if state.interrupt is not None:
+                    raise state.interrupt  # with the call's error, if any, as its __context__
+
     def call(self, action: Union[Action, str], ids: Iterable[str], *, timeout: Optional[float] = None,
+             wait: Union[bool, float, None] = False, cancel: Optional[CancelToken] = None,
              raise_on_partial: bool = True) -> List[Result]:
         """Acts on instances: the general form of restart, soft_restart and flush.
 
         action: an Action, or its name ("restart", "soft_restart", "flush").
         ids: any iterable of str (not a single str), 1 to MAX_IDS_PER_CALL of them, each
             non-empty, at most MAX_ID_BYTES bytes of UTF-8 without control characters, once.
-        timeout: seconds for the whole call, retries included (dcs_call_options.deadline_ms);
-            None: only the client's own timeouts bound it.
+        timeout: seconds for the whole call, retries and the wait included
+            (dcs_call_options.deadline_ms); None: only the client's own timeouts bound it.
+        wait: after the action, wait until the instances it was applied to are RUNNING again
+            (dcs_call_options.wait_running_ms), as wait_running() does: their outcome is then
+            the wait's (SUCCESS running again, FAILED ERROR/FROZEN..., UNKNOWN not RUNNING in
+            time, with Timeout). True: up to DEFAULT_WAIT_SECONDS (600); a number: that many
+            seconds; False, None or 0: no wait.
+        cancel: a CancelToken that ends the call (Cancelled); cancel_all() does too.
         raise_on_partial: False returns the results of a partial success (DCS_EPARTIAL) instead
             of raising PartialFailure; every other error still raises.
 
@@ -288,35 +413,79 @@ class Client:
         action = _action(action)
         encoded = _ids(ids)
         options = _native.CallOptions(_native.CALL_OPTIONS_VERSION,
-                                      0 if timeout is None else _milliseconds(timeout, "timeout"))
+                                      0 if timeout is None else _milliseconds(timeout, "timeout"),
+                                      None, _wait_milliseconds(wait))
+        _check_cancel(cancel)
         array = (ctypes.c_char_p * len(encoded))(*encoded)
-        lib = _native.library()
-        results = _native.ResultsHandle()
-        err = _native.ErrorHandle()
-        handle = self._enter()
-        try:
-            try:
-                status = lib.dcs_call(handle, action.value, array, len(encoded), ctypes.byref(options),
-                                      ctypes.byref(results), ctypes.byref(err))
-            finally:
-                self._leave()
-            collected = _read_results(lib, results)
-            if status == Status.OK or (status == Status.EPARTIAL and not raise_on_partial):
-                return collected
-            raise _read_error(lib, status, err, collected)
-        finally:
-            lib.dcs_results_free(results)
-            lib.dcs_error_free(err)
 
-    def restart(self, ids: Iterable[str], *, timeout: Optional[float] = None) -> List[Result]:
-        """Force restart of the instances. See call(): a partial success raises PartialFailure."""
-        return self.call(Action.RESTART, ids, timeout=timeout)
+        def invoke(lib: ctypes.CDLL, handle: _native.ClientHandle, *out: Any) -> int:
+            status: int = lib.dcs_call(handle, action.value, array, len(encoded), *out)
+            return status
 
-    def soft_restart(self, ids: Iterable[str], *, timeout: Optional[float] = None) -> List[Result]:
-        """Restart of the Redis process only. See call(): a partial success raises PartialFailure."""
-        return self.call(Action.SOFT_RESTART, ids, timeout=timeout)
+        return self._run(invoke, options, cancel, raise_on_partial)
 
-    def flush(self, ids: Iterable[str], *, timeout: Optional[float] = None) -> List[Result]:
+    def restart(self, ids: Iterable[str], *, timeout: Optional[float] = None, wait: Union[bool, float, None] = False,
+                cancel: Optional[CancelToken] = None) -> List[Result]:
+        """Force restart of the instances; with wait, until they are RUNNING again. See call():
+        a partial success raises PartialFailure."""
+        return self.call(Action.RESTART, ids, timeout=timeout, wait=wait, cancel=cancel)
+
+    def soft_restart(self, ids: Iterable[str], *, timeout: Optional[float] = None,
+                     wait: Union[bool, float, None] = False, cancel: Optional[CancelToken] = None) -> List[Result]:
+        """Restart of the Redis process only; with wait, until they are RUNNING again. See call():
+        a partial success raises PartialFailure."""
+        return self.call(Action.SOFT_RESTART, ids, timeout=timeout, wait=wait, cancel=cancel)
+
+    def flush(self, ids: Iterable[str], *, timeout: Optional[float] = None,
+              cancel: Optional[CancelToken] = None) -> List[Result]:
         """Deletes all data of the instances: cannot be undone; Redis 4.0 and later. See call():
         a partial success raises PartialFailure."""
-        return self.call(Action.FLUSH, ids, timeout=timeout)
+        return self.call(Action.FLUSH, ids, timeout=timeout, cancel=cancel)
+
+    def wait_running(self, ids: Iterable[str], *, timeout: float,
+                     cancel: Optional[CancelToken] = None) -> List[Result]:
+        """Waits until each instance is RUNNING (reported twice in a row): SUCCESS; or ERROR,
+        FROZEN, CREATEFAILED or unknown to the service: FAILED; or `timeout` seconds pass:
+        UNKNOWN (not known to run yet). Polls one instance at a time, pausing 0.25 s growing to
+        2 s between rounds; changes nothing (dcs_wait_running_with).
+
+        Returns one Result per id, all SUCCESS. Raises PartialFailure when the others failed,
+        Timeout when some were still not RUNNING, Cancelled, ApiError for a refusal no poll can
+        change (400, 401, 403), each with every result; arguments as for call().
+        """
+        encoded = _ids(ids)
+        timeout_ms = _milliseconds(timeout, "timeout")
+        _check_cancel(cancel)
+        array = (ctypes.c_char_p * len(encoded))(*encoded)
+
+        def invoke(lib: ctypes.CDLL, handle: _native.ClientHandle, *out: Any) -> int:
+            status: int = lib.dcs_wait_running_with(handle, array, len(encoded), timeout_ms, *out)
+            return status
+
+        return self._run(invoke, _native.CallOptions(_native.CALL_OPTIONS_VERSION, 0, None, 0), cancel, True)
+
+    def instance_status(self, instance_id: str) -> InstanceStatus:
+        """The instance's current status (GET /v2/{project_id}/instances/{id}); OTHER for one
+        this library does not know. Raises ApiError for an unknown instance (HTTP 404,
+        DCS.3022), InvalidArgument for a malformed id. Bounded by the client's timeouts only:
+        dcs_get_instance_status takes no call options, so neither a deadline nor cancellation.
+        """
+        encoded = _encode(instance_id, "instance_id")
+        lib = _native.library()
+        out = ctypes.c_int(InstanceStatus.OTHER.value)
+        err = _native.ErrorHandle()
+        handle = self._enter()
+        state = _CallState(None)
+        try:
+            try:
+                status = _in_call(state, lambda: lib.dcs_get_instance_status(handle, encoded, ctypes.byref(out),
+                                                                             ctypes.byref(err)))
+            finally:
+                self._leave()
+            if status != Status.OK:
+                raise _read_error(lib, status, err, [])
+            return InstanceStatus(out.value)
+        finally:
+            lib.dcs_error_free(err)
+            if state.interrupt is not None:
+                raise state.interrupt

@@ -120,10 +120,23 @@ class OutOfMemory(DcsError, MemoryError):
     default_status = Status.ENOMEM
 
 
+class Cancelled(DcsError):
+    """DCS_ECANCELED: a CancelToken, or Client.cancel_all(), ended the call.
+
+    `results` say what may have been applied: the request in flight when it was cancelled is
+    UNKNOWN (it was sent), the rest NOT_SENT. Deliberately not a subclass of
+    asyncio.CancelledError (a BaseException, which `except Exception` would not catch and
+    asyncio would take for the cancellation of a task) nor of concurrent.futures.CancelledError
+    (which says a Future was cancelled before it ran): a plain Exception, like every DcsError.
+    """
+
+    default_status = Status.ECANCELED
+
+
 ERROR_CLASSES: Dict[Status, Type[DcsError]] = {
     cls.default_status: cls
     for cls in (PartialFailure, InvalidArgument, ConfigError, TransportError, Timeout, ApiError,
-                ProtocolError, OutOfMemory)
+                ProtocolError, OutOfMemory, Cancelled)
 }
 
 

@@ -12,7 +12,7 @@ import ctypes
 import os
 import pathlib
 import threading
-from ctypes import POINTER, c_char_p, c_int, c_size_t, c_uint, c_uint32
+from ctypes import CFUNCTYPE, POINTER, c_char_p, c_int, c_size_t, c_uint, c_uint32, c_void_p
 from typing import List, Optional
 
 LIBRARY_ENV = "DCS_LIBRARY"
@@ -53,17 +53,30 @@ class ErrorHandle(_Handle):
     """dcs_error *"""
 
 
+class CancelHandle(_Handle):
+    """dcs_cancel *"""
+
+
 class CallOptions(ctypes.Structure):
-    """struct dcs_call_options (DCS_CALL_OPTIONS_VERSION 1)."""
+    """struct dcs_call_options, DCS_CALL_OPTIONS_VERSION 2.
 
-    _fields_ = [("version", c_uint), ("deadline_ms", c_uint32)]
+    Filled in Python, never with dcs_call_options_init: that function writes the loaded
+    library's whole struct, which a newer library may make longer than this one."""
+
+    _fields_ = [("version", c_uint), ("deadline_ms", c_uint32), ("cancel", CancelHandle),
+                ("wait_running_ms", c_uint32)]
 
 
-CALL_OPTIONS_VERSION = 1
+CALL_OPTIONS_VERSION = 2
+
+# typedef void (*dcs_log_fn)(dcs_log_level level, const char *message, void *user);
+LogFunction = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
 _status = c_int  # enum dcs_status
 _outcome = c_int  # enum dcs_outcome
 _action = c_int  # enum dcs_action
+_log_level = c_int  # enum dcs_log_level
+_instance_status = c_int  # enum dcs_instance_status
 _ids = POINTER(c_char_p)  # const char *const *
 _operation = (_status, [ClientHandle, _ids, c_size_t, POINTER(ResultsHandle), POINTER(ErrorHandle)])
 
@@ -84,6 +97,9 @@ PROTOTYPES = {
     "dcs_config_set_ca_file": (_status, [ConfigHandle, c_char_p]),
     "dcs_config_set_insecure": (_status, [ConfigHandle, c_int]),
     "dcs_config_error": (c_char_p, [ConfigHandle]),
+    "dcs_config_set_busy_retry": (_status, [ConfigHandle, c_uint32]),
+    "dcs_log_level_name": (c_char_p, [_log_level]),
+    "dcs_config_set_log": (_status, [ConfigHandle, _log_level, LogFunction, c_void_p]),
     "dcs_config_from_env": (_status, [ConfigHandle]),
     "dcs_client_new": (_status, [ConfigHandle, POINTER(ClientHandle), POINTER(ErrorHandle)]),
     "dcs_client_free": (None, [ClientHandle]),
@@ -93,6 +109,16 @@ PROTOTYPES = {
     "dcs_call_options_init": (None, [POINTER(CallOptions)]),
     "dcs_call": (_status, [ClientHandle, _action, _ids, c_size_t, POINTER(CallOptions),
                           POINTER(ResultsHandle), POINTER(ErrorHandle)]),
+    "dcs_cancel_new": (CancelHandle, []),
+    "dcs_cancel_trigger": (None, [CancelHandle]),
+    "dcs_cancel_is_triggered": (c_int, [CancelHandle]),
+    "dcs_cancel_free": (None, [CancelHandle]),
+    "dcs_instance_status_name": (c_char_p, [_instance_status]),
+    "dcs_get_instance_status": (_status, [ClientHandle, c_char_p, POINTER(_instance_status), POINTER(ErrorHandle)]),
+    "dcs_wait_running": (_status, [ClientHandle, _ids, c_size_t, c_uint32, POINTER(ResultsHandle),
+                                   POINTER(ErrorHandle)]),
+    "dcs_wait_running_with": (_status, [ClientHandle, _ids, c_size_t, c_uint32, POINTER(CallOptions),
+                                        POINTER(ResultsHandle), POINTER(ErrorHandle)]),
     "dcs_results_count": (c_size_t, [ResultsHandle]),
     "dcs_results_next": (c_int, [ResultsHandle, POINTER(c_char_p), POINTER(_outcome)]),
     "dcs_results_at": (c_int, [ResultsHandle, c_size_t, POINTER(c_char_p), POINTER(_outcome)]),
@@ -184,6 +210,12 @@ def library() -> ctypes.CDLL:
         return _library
 
 
-def free_client(handle: ClientHandle) -> None:
-    """dcs_client_free, looked up at call time (the weakref.finalize callback of a Client)."""
+def free_client(handle: ClientHandle, *keep_alive: object) -> None:
+    """dcs_client_free, looked up at call time (the weakref.finalize callback of a Client).
+    `keep_alive`: what C may still use until the client is freed (the log callback)."""
     library().dcs_client_free(handle)
+
+
+def free_cancel(handle: CancelHandle) -> None:
+    """dcs_cancel_free (the weakref.finalize callback of a CancelToken)."""
+    library().dcs_cancel_free(handle)

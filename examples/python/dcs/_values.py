@@ -1,4 +1,5 @@
-"""The values a call deals in: statuses, outcomes, actions and one instance's result."""
+"""The values a call deals in: statuses, outcomes, actions, instance statuses and one instance's
+result."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Status(enum.IntEnum):
     EAPI = -5
     EPROTOCOL = -6
     ENOMEM = -7
+    ECANCELED = -8
 
     @property
     def c_name(self) -> str:
@@ -61,6 +63,40 @@ class Action(enum.Enum):
 
     def __str__(self) -> str:
         return self.name.lower()
+
+
+class InstanceStatus(enum.Enum):
+    """enum dcs_instance_status: an instance's status as the service reports it, with the C values.
+
+    `str(status)` is the service's name, as dcs_instance_status_name gives it: "RUNNING",
+    "RESTARTING", ...; "OTHER" for a status this version of the library does not know.
+    """
+
+    OTHER = 0
+    """A status the library does not know."""
+    CREATING = 1
+    CREATEFAILED = 2
+    RUNNING = 3
+    """The only status that serves traffic."""
+    ERROR = 4
+    RESTARTING = 5
+    FROZEN = 6
+    EXTENDING = 7
+    RESTORING = 8
+
+    @classmethod
+    def _missing_(cls, value: object) -> "InstanceStatus":
+        # A value appended by a newer library: one this binding does not know.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls.OTHER
+        return None  # type: ignore[return-value]  # ValueError, as for any enum
+
+    @property
+    def c_name(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclasses.dataclass(frozen=True)
