@@ -186,7 +186,7 @@ const char *dcs_config_error(const dcs_config *cfg);
 /* Retries a request the service refused because an instance is busy (400
  * with DCS.4049 "not running", DCS.4111 "restarting" or DCS.4017 "a task is
  * running", or their 9-digit forms) until it is accepted or max_wait_ms has
- * been spent waiting, with a growing pause (1 s, 2 s, 4 s ... 10 s). Such a
+ * been spent waiting, with a growing pause (1 s, 1 s, 2 s, 4 s ... 10 s). Such a
  * request was refused, so it was not applied: sending it again is safe. 0
  * (the default) turns this off: the refusal is reported at once, DCS_EAPI.
  * Not counted in dcs_config_set_max_retries. When the wait would run past
@@ -213,7 +213,8 @@ const char *dcs_log_level_name(dcs_log_level level);
 typedef void (*dcs_log_fn)(dcs_log_level level, const char *message, void *user);
 
 /* Sends the client's log lines from min_level up to fn (NULL: no logging,
- * the default). Lines name requests by method and path, chunk ("request 2
+ * the default). fn and user must stay valid until dcs_config_free of cfg and
+ * dcs_client_free of every client made from it. Lines name requests by method and path, chunk ("request 2
  * of 3"), action and id count, answers by HTTP status, time and request id;
  * never a header, a body, a credential or a signature (every line also passes
  * the same redaction as error messages). DCS_EINVAL for an unknown level. */
@@ -345,9 +346,12 @@ typedef struct dcs_call_options {
 #define DCS_CALL_OPTIONS_VERSION 2
 #define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0, NULL, 0 }
 
-/* Sets *options to DCS_CALL_OPTIONS_INIT, for callers that cannot use the
- * macro (cgo, ctypes). NULL is a no-op. */
-void dcs_call_options_init(dcs_call_options *options);
+/* Fills *options with the defaults, for callers that cannot use the macro
+ * (cgo, ctypes). `size` is sizeof(dcs_call_options) as the caller knows it:
+ * the library writes no byte past it, fills the fields that fit, and sets
+ * version to the newest version whose fields all fit. NULL, or a size too
+ * small for version 1: nothing is written. */
+void dcs_call_options_init(dcs_call_options *options, size_t size);
 
 /* The general form of the three calls above, with per-call options: exactly
  * as dcs_restart, dcs_soft_restart or dcs_flush for `action`, with
@@ -415,8 +419,9 @@ dcs_status dcs_get_instance_status_with(dcs_client *client, const char *instance
 
 /* Waits until each instance reports RUNNING twice in a row (its outcome:
  * DCS_OUTCOME_SUCCESS), or ERROR, FROZEN or CREATEFAILED, or does not exist
- * (DCS_OUTCOME_FAILED), or timeout_ms passes (DCS_OUTCOME_UNKNOWN: not known
- * to run yet). It asks one instance at a time, round after round, pausing
+ * (DCS_OUTCOME_FAILED), or timeout_ms passes or the wait is cancelled
+ * (DCS_OUTCOME_UNKNOWN: not known to run yet; a wait changes nothing, so
+ * there is no "not sent" here). It asks one instance at a time, round after round, pausing
  * between rounds (250 ms growing to 2 s). Polls that meet a transient failure
  * (a timeout, a 5xx, a reset) are tried again next round; a refusal no poll
  * can change (400, 401, 403) ends the wait with DCS_EAPI.

@@ -84,9 +84,17 @@ public func dcs_flush(_ client: OpaquePointer?, _ instanceIDs: UnsafePointer<Uns
 }
 
 @_cdecl("dcs_call_options_init")
-public func dcs_call_options_init(_ options: UnsafeMutablePointer<dcs_call_options>?) {
-    options?.pointee = dcs_call_options(version: UInt32(DCS_CALL_OPTIONS_VERSION), deadline_ms: 0, cancel: nil,
-                                        wait_running_ms: 0)
+public func dcs_call_options_init(_ options: UnsafeMutableRawPointer?, _ size: UInt) {
+    guard let options else { return }
+    let version1Size = MemoryLayout<dcs_call_options>.offset(of: \.cancel) ?? 8
+    if size >= UInt(MemoryLayout<dcs_call_options>.size) {
+        options.storeBytes(of: dcs_call_options(version: UInt32(DCS_CALL_OPTIONS_VERSION), deadline_ms: 0, cancel: nil,
+                                                wait_running_ms: 0), as: dcs_call_options.self)
+    } else if size >= UInt(version1Size) {
+        // A caller built against version 1: `unsigned int version; uint32_t deadline_ms;`.
+        options.storeBytes(of: UInt32(1), as: UInt32.self)
+        options.storeBytes(of: UInt32(0), toByteOffset: 4, as: UInt32.self)
+    }
 }
 
 @_cdecl("dcs_call")

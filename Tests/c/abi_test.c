@@ -736,10 +736,19 @@ static void test_call_is_the_general_form(void) {
 
     dcs_call_options initialised;
     memset(&initialised, 0xff, sizeof initialised);
-    dcs_call_options_init(&initialised);
+    dcs_call_options_init(&initialised, sizeof initialised);
     CHECK(initialised.version == DCS_CALL_OPTIONS_VERSION && initialised.deadline_ms == 0);
     CHECK(initialised.cancel == NULL && initialised.wait_running_ms == 0);
-    dcs_call_options_init(NULL);
+    dcs_call_options_init(NULL, sizeof initialised);
+    /* A caller that knows only version 1: nothing written past its 8 bytes. */
+    unsigned char older[sizeof(dcs_call_options)];
+    memset(older, 0xab, sizeof older);
+    dcs_call_options_init((dcs_call_options *)older, 8);
+    CHECK(((dcs_call_options *)older)->version == 1 && ((dcs_call_options *)older)->deadline_ms == 0);
+    for (size_t i = 8; i < sizeof older; i++) CHECK(older[i] == 0xab);
+    memset(older, 0xab, sizeof older);
+    dcs_call_options_init((dcs_call_options *)older, 4);
+    for (size_t i = 0; i < sizeof older; i++) CHECK(older[i] == 0xab);
 
     EXPECT_EINVAL(dcs_call(client, (dcs_action)7, ids, 1, NULL, &results, &err), "action 7");
     options.version = 99;

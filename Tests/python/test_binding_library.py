@@ -179,7 +179,7 @@ def test_call_options_match_the_library_s_layout():
     """The struct is filled in Python: what dcs_call_options_init writes is what Python builds."""
     lib = _native.library()
     options = _native.CallOptions(7, 8, _native.CancelHandle(9), 10)
-    lib.dcs_call_options_init(ctypes.byref(options))
+    lib.dcs_call_options_init(ctypes.byref(options), ctypes.sizeof(options))
     assert (options.version, options.deadline_ms, options.cancel.value, options.wait_running_ms) == (2, 0, None, 0)
     assert ctypes.sizeof(_native.CallOptions) == 24 and _native.CallOptions.wait_running_ms.offset == 16
     assert _native.CALL_OPTIONS_VERSION == 2

@@ -8,7 +8,7 @@ package dcs
 // later header adds keeps its default.
 static dcs_call_options dcs_go_call_options(uint32_t deadline_ms, dcs_cancel *cancel, uint32_t wait_running_ms) {
 	dcs_call_options options;
-	dcs_call_options_init(&options);
+	dcs_call_options_init(&options, sizeof options);
 	options.deadline_ms = deadline_ms;
 	options.cancel = cancel;
 	options.wait_running_ms = wait_running_ms;

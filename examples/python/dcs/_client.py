@@ -467,8 +467,8 @@ class Client:
     def instance_status(self, instance_id: str) -> InstanceStatus:
         """The instance's current status (GET /v2/{project_id}/instances/{id}); OTHER for one
         this library does not know. Raises ApiError for an unknown instance (HTTP 404,
-        DCS.3022), InvalidArgument for a malformed id. Bounded by the client's timeouts only:
-        dcs_get_instance_status takes no call options, so neither a deadline nor cancellation.
+        DCS.3022), InvalidArgument for a malformed id. Bounded by the client's timeouts: this
+        method does not offer a deadline or cancellation (dcs_get_instance_status_with would).
         """
         encoded = _encode(instance_id, "instance_id")
         lib = _native.library()

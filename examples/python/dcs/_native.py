@@ -60,8 +60,8 @@ class CancelHandle(_Handle):
 class CallOptions(ctypes.Structure):
     """struct dcs_call_options, DCS_CALL_OPTIONS_VERSION 2.
 
-    Filled in Python, never with dcs_call_options_init: that function writes the loaded
-    library's whole struct, which a newer library may make longer than this one."""
+    Filled in Python; dcs_call_options_init (given this struct's size) is only used to check
+    the layout."""
 
     _fields_ = [("version", c_uint), ("deadline_ms", c_uint32), ("cancel", CancelHandle),
                 ("wait_running_ms", c_uint32)]
@@ -106,7 +106,7 @@ PROTOTYPES = {
     "dcs_restart": _operation,
     "dcs_soft_restart": _operation,
     "dcs_flush": _operation,
-    "dcs_call_options_init": (None, [POINTER(CallOptions)]),
+    "dcs_call_options_init": (None, [POINTER(CallOptions), c_size_t]),
     "dcs_call": (_status, [ClientHandle, _action, _ids, c_size_t, POINTER(CallOptions),
                           POINTER(ResultsHandle), POINTER(ErrorHandle)]),
     "dcs_cancel_new": (CancelHandle, []),
@@ -115,6 +115,8 @@ PROTOTYPES = {
     "dcs_cancel_free": (None, [CancelHandle]),
     "dcs_instance_status_name": (c_char_p, [_instance_status]),
     "dcs_get_instance_status": (_status, [ClientHandle, c_char_p, POINTER(_instance_status), POINTER(ErrorHandle)]),
+    "dcs_get_instance_status_with": (_status, [ClientHandle, c_char_p, POINTER(CallOptions),
+                                               POINTER(_instance_status), POINTER(ErrorHandle)]),
     "dcs_wait_running": (_status, [ClientHandle, _ids, c_size_t, c_uint32, POINTER(ResultsHandle),
                                    POINTER(ErrorHandle)]),
     "dcs_wait_running_with": (_status, [ClientHandle, _ids, c_size_t, c_uint32, POINTER(CallOptions),
