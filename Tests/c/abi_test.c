@@ -17,80 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dcs.h"
-
-static int failures;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
-
-#define CHECK_STATUS(got, want)                                                  \
-    do {                                                                         \
-        dcs_status got_ = (got), want_ = (want);                                 \
-        if (got_ != want_) {                                                     \
-            fprintf(stderr, "%s:%d: status %s, expected %s\n", __FILE__, __LINE__, \
-                    dcs_status_name(got_), dcs_status_name(want_));              \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
-
-#define CHECK_CONTAINS(text, part)                                               \
-    do {                                                                         \
-        const char *text_ = (text);                                              \
-        if (text_ == NULL || strstr(text_, (part)) == NULL) {                    \
-            fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, \
-                    __LINE__, text_ ? text_ : "(null)", (part));                 \
-            failures++;                                                          \
-        }                                                                        \
-    } while (0)
-
-/* Instances of the emulator's default fleet. */
-#define RUNNING_6 "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"
-#define RUNNING_5 "5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c"
-#define RUNNING_4 "9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a"
-#define RUNNING_3 "c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f"
-#define FROZEN    "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
-
-/* Time bounds and short deadlines are multiplied by DCS_TEST_TIME_SCALE (default 1): the driver
- * raises it under valgrind, which slows everything many times over. */
-static double time_scale(void) {
-    const char *text = getenv("DCS_TEST_TIME_SCALE");
-    double scale = text ? atof(text) : 1.0;
-    return scale >= 1.0 ? scale : 1.0;
-}
-
-static const char *env(const char *name) {
-    const char *value = getenv(name);
-    return value ? value : "";
-}
-
-static dcs_config *config_from_env(void) {
-    dcs_config *cfg = dcs_config_new();
-    CHECK(cfg != NULL);
-    CHECK_STATUS(dcs_config_from_env(cfg), DCS_OK);
-    return cfg;
-}
-
-static dcs_client *client_from(dcs_config *cfg) {
-    dcs_client *client = NULL;
-    dcs_error *err = NULL;
-    dcs_status status = dcs_client_new(cfg, &client, &err);
-    if (status != DCS_OK) fprintf(stderr, "dcs_client_new: %s\n", dcs_error_message(err));
-    CHECK_STATUS(status, DCS_OK);
-    CHECK(err == NULL);
-    dcs_error_free(err);
-    dcs_config_free(cfg);
-    return client;
-}
-
-static dcs_client *client_from_env(void) {
-    return client_from(config_from_env());
-}
+#include "check.h"
 
 /* Checks that results hold exactly `count` entries with these ids and outcomes, in order. */
 static void check_results(dcs_results *results, const char *const *ids, const dcs_outcome *outcomes, size_t count) {
@@ -830,10 +757,7 @@ static void test_tls_accepted_insecure(void) {
     dcs_client_free(client);
 }
 
-static const struct {
-    const char *name;
-    void (*run)(void);
-} cases[] = {
+static const struct test_case cases[] = {
     {"tls_refused_by_default", test_tls_refused_by_default},
     {"huge_chunked_answer_is_refused", test_huge_chunked_answer_is_refused},
     {"truncated_answer_is_unknown", test_truncated_answer_is_unknown},
@@ -879,22 +803,5 @@ static const struct {
 };
 
 int main(int argc, char **argv) {
-    size_t count = sizeof cases / sizeof cases[0];
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (size_t i = 0; i < count; i++) puts(cases[i].name);
-        return 0;
-    }
-    if (argc != 2) {
-        fprintf(stderr, "usage: abi_test CASE | --list\n");
-        return 2;
-    }
-    for (size_t i = 0; i < count; i++) {
-        if (strcmp(argv[1], cases[i].name) == 0) {
-            cases[i].run();
-            if (failures) fprintf(stderr, "%s: %d check(s) failed\n", cases[i].name, failures);
-            return failures ? 1 : 0;
-        }
-    }
-    fprintf(stderr, "abi_test: no case %s\n", argv[1]);
-    return 2;
+    return run_cases("abi_test", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

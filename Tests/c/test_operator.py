@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from c_support import MEMCHECK, REPO, TIME_SCALE, compile_c, under_memcheck
-from clients import SECRETS, client_env, leaked
+from clients import SECRETS, client_env, credentials_file, leaked, without_credentials
 from emulator import Emulator, TEST_AK, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
 
 
@@ -133,33 +133,18 @@ def test_clock_skew_with_token_is_final(operator_test):
         assert emulator.stats()["status_puts"] == 1
 
 
-def credentials_file(path, **values):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# written by the test", "[other]", "ak = not-this-one", "[basic]"]
-    lines += [f"{key} = {value}" for key, value in values.items()]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def without_credentials(emulator, **extra):
-    env = client_env(emulator, **extra)
-    for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID"):
-        env.pop(name)
-    return env
-
-
 def test_configuration_from_files_and_overrides(operator_test, emu, tmp_path):
     # 1. The file HUAWEICLOUD_SDK_CREDENTIALS_FILE names.
     named = credentials_file(tmp_path / "named", ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT_ID)
     run(operator_test, "configuration_from_files_and_overrides",
-        without_credentials(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(named), HOME=str(tmp_path / "nohome")))
+        without_credentials(client_env(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(named), HOME=str(tmp_path / "nohome"))))
     # 2. ~/.huaweicloud/credentials, and the region's endpoint override instead of DCS_ENDPOINT;
     #    the home directory is only read.
     home = tmp_path / "home"
     credentials_file(home / ".huaweicloud" / "credentials", ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT_ID)
     before = sorted(str(p.relative_to(home)) + str(p.stat().st_mtime_ns) for p in home.rglob("*"))
-    env = without_credentials(emu, HOME=str(home), DCS_REGION="cn-north-4",
-                              HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4=emu.url)
+    env = without_credentials(client_env(emu, HOME=str(home), DCS_REGION="cn-north-4",
+                                         HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4=emu.url))
     env.pop("DCS_ENDPOINT")
     run(operator_test, "configuration_from_files_and_overrides", env)
     assert sorted(str(p.relative_to(home)) + str(p.stat().st_mtime_ns) for p in home.rglob("*")) == before
@@ -179,7 +164,8 @@ def test_configuration_file_errors(operator_test, emu, tmp_path, case):
     }
     path, expected = files[case]
     run(operator_test, "configuration_file_errors",
-        without_credentials(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(path), DCS_TEST_EXPECTED_MESSAGE=expected))
+        without_credentials(client_env(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(path),
+                                       DCS_TEST_EXPECTED_MESSAGE=expected)))
 
 
 def test_busy_retry(operator_test, emu):

@@ -41,3 +41,18 @@ def leaked(text, secrets=SECRETS):
     """The positions in `secrets` of those found in `text`: only positions, so that a failing
     assertion never prints the secret itself."""
     return [index for index, secret in enumerate(secrets) if secret in text]
+
+
+def credentials_file(path, **values):
+    """Huawei's credentials file at `path`: `values` in [basic], a decoy section before it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# written by the test", "[other]", "ak = not-this-one", "[basic]"]
+    lines += [f"{key} = {value}" for key, value in values.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def without_credentials(env):
+    """`env` without the AK, SK and project id variables: they are to come from elsewhere."""
+    return {k: v for k, v in env.items()
+            if k not in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID")}

@@ -297,3 +297,16 @@ def test_bad_logging_settings_are_refused(make_client, emu, settings, error, mes
     with pytest.raises(error, match=message):
         make_client(**settings)
     assert emu.stats()["api_requests"] == 0
+
+
+def test_clock_skew_is_corrected_and_logged(make_client, emu, collected):
+    """The emulator's clock an hour ahead: the first signature is refused, the library adopts the
+    service's time, sends once more, and warns about it."""
+    logger, handler = collected
+    emu.set_clock_offset(3600)
+    client = make_client(logger=logger, log_level=logging.WARNING)
+    results = client.flush([RUNNING_6])
+    assert [r.outcome for r in results] == [dcs.Outcome.SUCCESS]
+    assert emu.stats()["status_puts"] == 2  # refused once, then accepted
+    warnings = [message for level, message in handler.lines() if level == "WARNING"]
+    assert len(warnings) == 1 and "the service's clock is" in warnings[0]

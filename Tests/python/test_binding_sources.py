@@ -11,6 +11,7 @@ import pytest
 
 import dcs
 from binding_support import RUNNING_6, client_env, closed_port_url, leaked_secrets
+from clients import credentials_file, without_credentials
 from emulator import TEST_AK, TEST_PROJECT_ID, TEST_SK
 
 
@@ -94,24 +95,9 @@ def from_env(env):
     return json.loads(done.stdout)
 
 
-def credentials_file(path, **values):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# written by the test", "[other]", "ak = not-this-one", "[basic]"]
-    lines += [f"{key} = {value}" for key, value in values.items()]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def without_credentials(emulator, **extra):
-    env = client_env(emulator, **extra)
-    for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID"):
-        del env[name]
-    return env
-
-
 def test_credentials_from_the_file_named_by_the_environment(emu, tmp_path):
     named = credentials_file(tmp_path / "named", ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT_ID)
-    env = without_credentials(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(named), HOME=str(tmp_path / "nohome"))
+    env = without_credentials(client_env(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(named), HOME=str(tmp_path / "nohome")))
     assert from_env(env) == ["success"]
     assert emu.stats()["status_puts"] == 1
     # Without the file, the same environment has no credentials.
@@ -125,8 +111,8 @@ def test_credentials_from_the_home_directory_and_the_region_s_endpoint(emu, tmp_
     home = tmp_path / "home"
     credentials_file(home / ".huaweicloud" / "credentials", ak=TEST_AK, sk=TEST_SK, project_id=TEST_PROJECT_ID)
     before = sorted((str(p), p.stat().st_mtime_ns) for p in home.rglob("*"))
-    env = without_credentials(emu, HOME=str(home), DCS_REGION="cn-north-4",
-                              HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4=emu.url)
+    env = without_credentials(client_env(emu, HOME=str(home), DCS_REGION="cn-north-4",
+                                         HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4=emu.url))
     del env["DCS_ENDPOINT"]
     assert from_env(env) == ["success"]
     assert emu.stats()["status_puts"] == 1
@@ -154,6 +140,6 @@ def test_a_bad_credentials_file_is_a_config_error_naming_it(emu, tmp_path, case)
         "ak_without_sk": (credentials_file(tmp_path / "c1", ak=TEST_AK), "ak and sk go together"),
         "bad_project": (credentials_file(tmp_path / "c2", ak=TEST_AK, sk=TEST_SK, project_id="a/b"), "project_id"),
     }[case]
-    report = from_env(without_credentials(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(path)))
+    report = from_env(without_credentials(client_env(emu, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(path))))
     assert report["error"] == "ConfigError" and expected in report["message"]
     assert emu.stats()["api_requests"] == 0
