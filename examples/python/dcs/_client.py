@@ -8,12 +8,15 @@ import numbers
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Set, Union
 
-from . import _log, _native
+from . import _native
 from ._cancel import CancelToken, _CallState, current
 from ._errors import DcsError, InvalidArgument, OutOfMemory, error_for
 from ._values import Action, InstanceStatus, Outcome, Result, Status
+
+if TYPE_CHECKING:
+    from . import _log  # imported when a client logs: `logging` is slow to import
 
 # uint32_t milliseconds: the largest timeout or deadline C can take, in seconds.
 _MAX_MILLISECONDS = 2**32 - 1
@@ -262,7 +265,11 @@ class Client:
         self._cancellable: Set[_CallState] = set()
         self._closed = True  # until the handle exists
         settings = dict(settings)
-        logging_to = _log.resolve(settings.pop("logger", None), settings.pop("log_level", None))
+        logger_given, level_given = settings.pop("logger", None), settings.pop("log_level", None)
+        logging_to = None
+        if logger_given is not None or level_given is not None:
+            from . import _log
+            logging_to = _log.resolve(logger_given, level_given)
         lib = _native.library()
         cfg = lib.dcs_config_new()
         if not cfg:
@@ -276,6 +283,7 @@ class Client:
             _configure(lib, cfg, **settings)
             if logging_to is not None:
                 logger, minimum = logging_to
+                from . import _log
                 log_function = _log.log_function(logger)
                 _check_setter(lib, cfg, lib.dcs_config_set_log(cfg, minimum, log_function, None))
             status = lib.dcs_client_new(cfg, ctypes.byref(handle), ctypes.byref(err))

@@ -3,7 +3,6 @@ result."""
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 
 
@@ -99,9 +98,36 @@ class InstanceStatus(enum.Enum):
         return self.name
 
 
-@dataclasses.dataclass(frozen=True)
 class Result:
-    """The outcome of one instance of a call."""
+    """The outcome of one instance of a call. Immutable, compared and hashed by value.
 
+    (A plain class rather than a frozen dataclass: importing dataclasses costs more than the
+    rest of this package.)"""
+
+    __slots__ = ("instance_id", "outcome")
     instance_id: str
     outcome: Outcome
+
+    def __init__(self, instance_id: str, outcome: Outcome) -> None:
+        object.__setattr__(self, "instance_id", instance_id)
+        object.__setattr__(self, "outcome", outcome)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Result is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Result is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Result:
+            return NotImplemented
+        return (self.instance_id, self.outcome) == (other.instance_id, other.outcome)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.instance_id, self.outcome))
+
+    def __repr__(self) -> str:
+        return f"Result(instance_id={self.instance_id!r}, outcome={self.outcome!r})"
+
+    def __reduce__(self) -> tuple:
+        return (Result, (self.instance_id, self.outcome))
