@@ -363,7 +363,11 @@ class Profiler:
             top_inclusive.append({"function": function, "instructions": round(delta), "share": delta / per_call})
             if len(top_inclusive) == 16:
                 break
-        curl = next((d for d, (f, o) in deltas(incl_s, incl_l) if f == "curl_easy_perform"), 0.0)
+        # The floor drives libcurl with curl_easy_perform, libdcs with curl_multi_perform (so that
+        # a call can be cancelled): either is "the transfer, callbacks included".
+        # (curl_easy_perform itself runs curl_multi_perform: the outer one alone counts.)
+        performed = {f: d for d, (f, o) in deltas(incl_s, incl_l) if f in ("curl_easy_perform", "curl_multi_perform")}
+        curl = performed.get("curl_easy_perform") or performed.get("curl_multi_perform", 0.0)
         # dcs_call's C entry point, or the Swift function behind it when it is the one named.
         library = max([d for d, (f, o) in deltas(incl_s, incl_l)
                        if o == "libdcs.so" and (f == "dcs_call" or f.startswith("dcs_call("))], default=0.0)
@@ -490,7 +494,7 @@ def why_cpu(s):
         own = pl["instructions_per_call"] - pl["curl_easy_perform_inclusive"]
         text += (f" Callgrind counts {pl['instructions_per_call']:,} instructions per call against the floor's "
                  f"{pf['instructions_per_call']:,} ({pl['instructions_per_call'] / pf['instructions_per_call']:.1f}x); "
-                 f"{pl['curl_easy_perform_inclusive']:,} of them inside curl_easy_perform (the floor: "
+                 f"{pl['curl_easy_perform_inclusive']:,} of them inside libcurl's perform (the floor: "
                  f"{pf['curl_easy_perform_inclusive']:,}; libdcs's header and body callbacks run in there), "
                  f"{own:,} outside it (the floor: {pf['instructions_per_call'] - pf['curl_easy_perform_inclusive']:,}). "
                  "Where libdcs spends them (inclusive, per call): "
@@ -646,7 +650,7 @@ def print_text(s, options, m):
         for client in ["floor", "libdcs-c"]:
             q = p[client]
             print(f"callgrind, {LABELS[client]}: {q['instructions_per_call']:,} instructions per call "
-                  f"(curl_easy_perform inclusive {q['curl_easy_perform_inclusive']:,}); by object: "
+                  f"(libcurl's perform, inclusive, {q['curl_easy_perform_inclusive']:,}); by object: "
                   + ", ".join(f"{k} {v:,}" for k, v in q["by_object"].items() if v >= 500))
         print("libdcs from C, inclusive per call:")
         for t in hot_spots(s, 16):
