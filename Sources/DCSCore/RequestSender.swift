@@ -9,6 +9,10 @@ final class RequestSender: Sendable {
     private let retryPolicy: RetryPolicy
     private let signer: RequestSigner?
     private let clock = SigningClock()
+    /// The headers of every request but the date and Authorization: signed (canonical form,
+    /// prepared once) and as libcurl sends them.
+    private let signedHeaders: RequestSigner.HeaderSet
+    private let fixedHeaderLines: [String]
 
     /// How a request ended.
     struct Sent {
@@ -28,11 +32,21 @@ final class RequestSender: Sendable {
                                                  userAgent: userAgent))
         retryPolicy = RetryPolicy(maxRetries: Int(configuration.maxRetries),
                                   busyRetryMs: Int(configuration.busyRetryMs))
-        if case let .accessKey(ak, sk, _) = configuration.credentials {
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("Host", configuration.endpoint.hostHeader),
+            ("X-Project-Id", configuration.projectID),
+        ]
+        switch configuration.credentials {
+        case let .accessKey(ak, sk, securityToken):
             signer = RequestSigner(accessKey: ak, secretKey: sk)
-        } else {
+            if let securityToken { headers.append(("X-Security-Token", securityToken)) }
+        case let .iamToken(token):
             signer = nil
+            headers.append(("X-Auth-Token", token))
         }
+        signedHeaders = RequestSigner.HeaderSet(headers)
+        fixedHeaderLines = headers.map { "\($0.name): \($0.value)" }
     }
 
     /// `what` names the request in log lines ("restart of 50 ids, request 1 of 3").
@@ -115,22 +129,12 @@ final class RequestSender: Sendable {
 
     /// A request with its authentication headers; signed afresh for each attempt (a new date).
     private func signedRequest(_ method: HTTPRequest.Method, path: String, body: [UInt8]) -> HTTPRequest {
-        var headers: [(name: String, value: String)] = [
-            ("Content-Type", "application/json"),
-            ("Host", configuration.endpoint.hostHeader),
-            ("X-Project-Id", configuration.projectID),
-        ]
-        var lines: [String]
-        switch configuration.credentials {
-        case let .accessKey(_, _, securityToken):
-            headers.append(("X-Sdk-Date", clock.sdkDate()))
-            if let securityToken { headers.append(("X-Security-Token", securityToken)) }
-            let authorization = signer?.authorization(method: method.rawValue, path: path, headers: headers, body: body) ?? ""
-            lines = headers.map { "\($0.name): \($0.value)" }
-            lines.append("Authorization: \(authorization)")
-        case let .iamToken(token):
-            lines = headers.map { "\($0.name): \($0.value)" }
-            lines.append("X-Auth-Token: \(token)")
+        var lines = fixedHeaderLines
+        if let signer {
+            let date = clock.sdkDate()
+            lines.append("X-Sdk-Date: \(date)")
+            lines.append("Authorization: " + signer.authorization(method: method.rawValue, path: path,
+                                                                   headers: signedHeaders, date: date, body: body))
         }
         return HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
                            timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)

@@ -30,11 +30,52 @@ public struct RequestSigner: Sendable {
         return "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(Self.signedHeaderNames(canonical)), Signature=\(signature)"
     }
 
+    /// The headers every request of a client signs, put in canonical form once: only the date
+    /// changes from one request to the next.
+    public struct HeaderSet: Sendable {
+        /// The canonical header lines that sort before `x-sdk-date`, and after it.
+        fileprivate let linesBeforeDate: [UInt8]
+        fileprivate let linesAfterDate: [UInt8]
+        public let signedNames: String
+
+        /// `headers` without X-Sdk-Date, which each request adds.
+        public init(_ headers: [(name: String, value: String)]) {
+            let canonical = RequestSigner.canonicalHeaders(headers + [("x-sdk-date", "")])
+            var before: [UInt8] = [], after: [UInt8] = []
+            var seenDate = false
+            for header in canonical {
+                if header.name == "x-sdk-date" { seenDate = true; continue }
+                let line = Array("\(header.name):\(header.value)\n".utf8)
+                if seenDate { after += line } else { before += line }
+            }
+            linesBeforeDate = before
+            linesAfterDate = after
+            signedNames = RequestSigner.signedHeaderNames(canonical)
+        }
+    }
+
+    /// The `Authorization` header value of a request with `headers` and this `X-Sdk-Date`.
+    public func authorization(method: String, path: String, headers: HeaderSet, date: String, body: [UInt8]) -> String {
+        var lines = headers.linesBeforeDate
+        lines.reserveCapacity(lines.count + headers.linesAfterDate.count + 32)
+        lines += Array("x-sdk-date:\(date)\n".utf8)
+        lines += headers.linesAfterDate
+        let canonical = Self.canonicalRequest(method: method, path: path, query: [], canonicalHeaderLines: lines,
+                                              signedNames: headers.signedNames, body: body)
+        return "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(headers.signedNames), Signature=\(sign(canonical, date: date))"
+    }
+
     /// `headers` in canonical form (`canonicalHeaders`).
     private func sign(method: String, path: String, query: [(String, String)],
                       headers: [(name: String, value: String)], body: [UInt8]) -> String {
-        let canonical = Self.canonicalRequest(method: method, path: path, query: query, canonicalHeaders: headers, body: body)
-        let date = headers.first { $0.name == "x-sdk-date" }?.value ?? ""
+        let lines = headers.flatMap { Array("\($0.name):\($0.value)\n".utf8) }
+        let canonical = Self.canonicalRequest(method: method, path: path, query: query, canonicalHeaderLines: lines,
+                                              signedNames: Self.signedHeaderNames(headers), body: body)
+        return sign(canonical, date: headers.first { $0.name == "x-sdk-date" }?.value ?? "")
+    }
+
+    /// The signature of a canonical request: HMAC-SHA256 of the string to sign, in hex.
+    private func sign(_ canonical: [UInt8], date: String) -> String {
         var stringToSign: [UInt8] = []
         stringToSign.reserveCapacity(128)
         stringToSign.append(contentsOf: Self.algorithm.utf8)
@@ -57,11 +98,10 @@ public struct RequestSigner: Sendable {
         canonical.map(\.name).joined(separator: ";")
     }
 
-    /// The canonical request's bytes: method, URI, query, headers, signed header names and the
-    /// body's hash, each on its own line.
+    /// The canonical request's bytes: method, URI, query, headers (`name:value` lines, canonical
+    /// and sorted), signed header names and the body's hash, each on its own line.
     static func canonicalRequest(method: String, path: String, query: [(String, String)],
-                                 canonicalHeaders sortedHeaders: [(name: String, value: String)],
-                                 body: [UInt8]) -> [UInt8] {
+                                 canonicalHeaderLines: [UInt8], signedNames: String, body: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out.append(contentsOf: method.uppercased().utf8)
@@ -70,14 +110,9 @@ public struct RequestSigner: Sendable {
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: canonicalQuery(query).utf8)
         out.append(UInt8(ascii: "\n"))
-        for header in sortedHeaders {
-            out.append(contentsOf: header.name.utf8)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: header.value.utf8)
-            out.append(UInt8(ascii: "\n"))
-        }
+        out.append(contentsOf: canonicalHeaderLines)
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: signedHeaderNames(sortedHeaders).utf8)
+        out.append(contentsOf: signedNames.utf8)
         out.append(UInt8(ascii: "\n"))
         Hex.append(SHA256.hash(data: body), to: &out)
         return out

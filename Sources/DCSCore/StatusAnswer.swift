@@ -20,14 +20,21 @@ enum AnswerDecoder {
     static func outcomes(for ids: ArraySlice<String>, body: [UInt8]) throws -> (outcomes: [InstanceOutcome], complete: Bool) {
         let entries = try ResultsScanner.entries(body)
             ?? decoder.decode(Results.self, from: Data(body)).results.map { ($0.instance, $0.result) }
-        var resultByID: [String: String] = [:]
-        resultByID.reserveCapacity(entries.count)
-        for entry in entries where resultByID[entry.0] == nil {
-            resultByID[entry.0] = entry.1
+        // The service answers in the order asked: then no lookup is needed.
+        let results: [String?]
+        if entries.count == ids.count, zip(entries, ids).allSatisfy({ $0.0 == $1 }) {
+            results = entries.map(\.1)
+        } else {
+            var resultByID: [String: String] = [:]
+            resultByID.reserveCapacity(entries.count)
+            for entry in entries where resultByID[entry.0] == nil {
+                resultByID[entry.0] = entry.1
+            }
+            results = ids.map { resultByID[$0] }
         }
         var complete = true
-        let outcomes = ids.map { id -> InstanceOutcome in
-            switch resultByID[id] {
+        let outcomes = results.map { result -> InstanceOutcome in
+            switch result {
             case "success": return .success
             case "failed": return .failed
             default:

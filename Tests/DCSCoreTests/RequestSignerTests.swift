@@ -45,6 +45,24 @@ struct RequestSignerTests {
         #expect(signature == "4b8ce274b48ae777594815f27a16f6e06bab9b04f61dbc1560a884feb932e395")
     }
 
+    /// The prepared header set, as the client signs every request, gives the vectors' signatures.
+    @Test func prepared_headers_sign_as_the_vectors() {
+        let base: [(name: String, value: String)] = [("Content-Type", "application/json"),
+                                                     ("Host", "127.0.0.1:8443"), ("X-Project-Id", Self.projectID)]
+        let withToken = RequestSigner.HeaderSet(base + [("X-Security-Token", "tok/en+with=chars")])
+        let authorization = Self.signer.authorization(
+            method: "PUT", path: "/v2/\(Self.projectID)/instances/status", headers: withToken,
+            date: "20261129T080000Z", body: Array(#"{"instances":["a","b"],"action":"soft_restart"}"#.utf8))
+        #expect(authorization.hasSuffix("Signature=2733676d65284b0fbc6c55e40f7d410b960fb8a2cfff465c980310ef75c9ae0c"))
+        #expect(authorization.contains("SignedHeaders=content-type;host;x-project-id;x-sdk-date;x-security-token,"))
+        let plain = RequestSigner.HeaderSet([("Content-Type", "application/json"),
+                                             ("Host", "dcs.cn-north-4.myhuaweicloud.com"), ("X-Project-Id", Self.projectID)])
+        let get = Self.signer.authorization(
+            method: "GET", path: "/v2/\(Self.projectID)/instances/2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef",
+            headers: plain, date: "20261129T080000Z", body: [])
+        #expect(get.hasSuffix("Signature=4b8ce274b48ae777594815f27a16f6e06bab9b04f61dbc1560a884feb932e395"))
+    }
+
     @Test func header_order_does_not_change_the_signature() {
         let headers: [(name: String, value: String)] = [
             ("Host", "h"), ("X-Sdk-Date", "20240101T000000Z"), ("Content-Type", "application/json")]
