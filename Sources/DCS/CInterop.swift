@@ -54,7 +54,7 @@ func readCString(_ pointer: UnsafePointer<CChar>?, argument: String, maxBytes: I
     let length = strnlen(pointer, maxBytes + 1)
     guard length <= maxBytes else { throw ArgumentError("\(argument) is longer than \(maxBytes) bytes") }
     let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
-    guard let text = String(validating: bytes, as: UTF8.self) else {
+    guard let text = UTF8Text.decode(bytes) else {
         throw ArgumentError("\(argument) is not valid UTF-8")
     }
     return text

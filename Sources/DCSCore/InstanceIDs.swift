@@ -16,14 +16,15 @@ public enum InstanceIDs {
         try checkCount(UInt(rawIDs.count))
         var ids: [String] = []
         ids.reserveCapacity(rawIDs.count)
-        var firstIndex: [String: Int] = [:]
-        firstIndex.reserveCapacity(rawIDs.count)
+        // Repeats: a scan of the earlier ids while they are few, a table beyond that.
+        let useTable = rawIDs.count > 16
+        var firstIndex: [String: Int] = useTable ? Dictionary(minimumCapacity: rawIDs.count) : [:]
         for (index, bytes) in rawIDs.enumerated() {
-            let name = "instance_ids[\(index)]"
-            guard !bytes.isEmpty else { throw ArgumentError("\(name) is empty") }
-            guard bytes.count <= maxBytes else { throw ArgumentError("\(name) is longer than \(maxBytes) bytes") }
-            guard let id = String(validating: bytes, as: UTF8.self) else {
-                throw ArgumentError("\(name) is not valid UTF-8")
+            func name() -> String { "instance_ids[\(index)]" }
+            guard !bytes.isEmpty else { throw ArgumentError("\(name()) is empty") }
+            guard bytes.count <= maxBytes else { throw ArgumentError("\(name()) is longer than \(maxBytes) bytes") }
+            guard let id = UTF8Text.decode(bytes) else {
+                throw ArgumentError("\(name()) is not valid UTF-8")
             }
             // Control characters: C0 and DEL in ASCII; in other text, C1 too (Unicode's Cc).
             // The ASCII check alone runs for the ids of practice.
@@ -31,12 +32,12 @@ public enum InstanceIDs {
             if let control = ascii
                 ? bytes.first(where: { $0 < 0x20 || $0 == 0x7f }).map({ UInt32($0) })
                 : id.unicodeScalars.first(where: { $0.properties.generalCategory == .control })?.value {
-                throw ArgumentError("\(name) holds a control character (U+\(hex4(control)))")
+                throw ArgumentError("\(name()) holds a control character (U+\(hex4(control)))")
             }
-            if let earlier = firstIndex[id] {
-                throw ArgumentError("\(name) repeats instance_ids[\(earlier)]: each instance may appear once")
+            if let earlier = useTable ? firstIndex[id] : ids.firstIndex(of: id) {
+                throw ArgumentError("\(name()) repeats instance_ids[\(earlier)]: each instance may appear once")
             }
-            firstIndex[id] = index
+            if useTable { firstIndex[id] = index }
             ids.append(id)
         }
         return ids

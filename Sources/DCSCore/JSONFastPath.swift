@@ -23,21 +23,29 @@ enum StatusRequestBody {
     /// A JSON string (RFC 8259 section 7): the quotation mark, the backslash and the control
     /// characters U+0000 to U+001F escaped, everything else as its UTF-8.
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0x00..<0x20:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(Hex.lowerDigits[Int(byte >> 4)])
-                out.append(Hex.lowerDigits[Int(byte & 0x0f)])
-            default:
-                out.append(byte)
+        var text = text  // withUTF8 reads the bytes in place (after making them contiguous)
+        text.withUTF8 { bytes in
+            out.append(UInt8(ascii: "\""))
+            defer { out.append(UInt8(ascii: "\"")) }
+            // Ids and actions hold nothing to escape: copied whole.
+            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(byte)
+                case 0x00..<0x20:
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(Hex.lowerDigits[Int(byte >> 4)])
+                    out.append(Hex.lowerDigits[Int(byte & 0x0f)])
+                default:
+                    out.append(byte)
+                }
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -126,7 +134,7 @@ struct ResultsScanner {
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
             position += 1
-            return bytes.withUnsafeBufferPointer { String(validating: $0[start..<position - 1], as: UTF8.self) }
+            return bytes.withUnsafeBufferPointer { UTF8Text.decode(UnsafeBufferPointer(rebasing: $0[start..<position - 1])) }
         }
         var text = Array(bytes[start..<position])
         while position < bytes.count {
@@ -134,7 +142,7 @@ struct ResultsScanner {
             position += 1
             switch byte {
             case UInt8(ascii: "\""):
-                return String(validating: text, as: UTF8.self)
+                return UTF8Text.decode(text)
             case 0x00..<0x20:
                 return nil
             case UInt8(ascii: "\\"):

@@ -59,6 +59,27 @@ struct InstanceIDTests {
         #expect(message([Array("x".utf8), Array("y".utf8), Array("x".utf8)]) == "instance_ids[2] repeats instance_ids[0]: each instance may appear once")
     }
 
+    @Test func repeats_are_found_among_few_and_many_ids() {
+        for count in [3, 16, 17, 200] {
+            var raw = (0..<count).map { Array("id-\($0)".utf8) }
+            #expect((try? InstanceIDs.validate(raw))?.count == count)
+            raw[count - 1] = raw[1]
+            #expect(throws: ArgumentError("instance_ids[\(count - 1)] repeats instance_ids[1]: each instance may appear once")) {
+                try InstanceIDs.validate(raw)
+            }
+        }
+    }
+
+    @Test func utf8_text_rejects_what_is_not_utf8() {
+        #expect(UTF8Text.decode(Array("plain-ascii".utf8)) == "plain-ascii")
+        #expect(UTF8Text.decode(Array("café-日本-😀".utf8)) == "café-日本-😀")
+        #expect(UTF8Text.decode([0x61, 0xff]) == nil)
+        #expect(UTF8Text.decode([0xc3]) == nil)              // cut short
+        #expect(UTF8Text.decode([0xed, 0xa0, 0x80]) == nil)  // a surrogate
+        #expect(UTF8Text.decode([0xc0, 0xaf]) == nil)        // overlong
+        #expect(UTF8Text.decode([]) == "")
+    }
+
     @Test func count_is_checked_before_reading() {
         #expect(throws: ArgumentError.self) { try InstanceIDs.checkCount(0) }
         #expect(throws: ArgumentError.self) { try InstanceIDs.checkCount(UInt.max) }
