@@ -34,12 +34,15 @@ static inline CURLcode dcs_curl_setopt_header_callback(CURL *handle, curl_write_
     return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
 }
 
-static inline CURLcode dcs_curl_setopt_read_callback(CURL *handle, curl_read_callback callback) {
-    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+static inline CURLcode dcs_curl_setopt_prereq_callback(CURL *handle, curl_prereq_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, callback);
 }
 
-static inline CURLcode dcs_curl_setopt_seek_callback(CURL *handle, curl_seek_callback callback) {
-    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
+/* The request body, copied by libcurl (which frees it), sent in one piece with the headers
+ * when small. The size must be set before the copy, or libcurl takes strlen of the bytes. */
+static inline CURLcode dcs_curl_setopt_body(CURL *handle, const void *bytes, curl_off_t size) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, size);
+    return code != CURLE_OK ? code : curl_easy_setopt(handle, CURLOPT_COPYPOSTFIELDS, bytes);
 }
 
 static inline CURLcode dcs_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {

@@ -106,11 +106,11 @@ final class CurlTransport: Sendable {
 
 /// What one transfer collects through libcurl's callbacks.
 private final class TransferState {
-    let body: [UInt8]
-    var bodyOffset = 0
-    /// Set once libcurl asked for the body: its headers are out, the request may reach the service.
-    var bodyHandedOut = false
-    /// Set when libcurl wanted to send the body again (a reused connection died): refused.
+    /// Whether libcurl may send the request again on its own (a GET, which changes nothing).
+    let mayResend: Bool
+    /// Set once libcurl had a connection and was about to send: the request may reach the service.
+    var requestSent = false
+    /// Set when libcurl wanted to send the request again (a reused connection died): refused.
     var resendRefused = false
     var answer: [UInt8] = []
     var answerTooLarge = false
@@ -119,7 +119,7 @@ private final class TransferState {
     var retryAfterSeconds: Int?
     var dateHeader = ""
 
-    init(body: [UInt8]) { self.body = body }
+    init(mayResend: Bool) { self.mayResend = mayResend }
 
     /// A new status line (after a 100 Continue, say) starts a new set of headers.
     func startHeaders() {
@@ -166,8 +166,7 @@ private final class EasyHandle: @unchecked Sendable {
         }
         set(dcs_curl_setopt_write_callback(curl, receiveBody))
         set(dcs_curl_setopt_header_callback(curl, receiveHeader))
-        set(dcs_curl_setopt_read_callback(curl, supplyBody))
-        set(dcs_curl_setopt_seek_callback(curl, refuseRewind))
+        set(dcs_curl_setopt_prereq_callback(curl, beforeSending))
         guard ok else {
             curl_easy_cleanup(curl)
             curl_multi_cleanup(multi)
@@ -216,21 +215,25 @@ private final class EasyHandle: @unchecked Sendable {
             headerList = extended
         }
 
-        let state = TransferState(body: request.body)
+        let state = TransferState(mayResend: request.method == .get)
         let code: CURLcode = withExtendedLifetime(state) {
             let statePointer = Unmanaged.passUnretained(state).toOpaque()
             var ok = dcs_curl_setopt_string(curl, CURLOPT_URL, request.url) == CURLE_OK
             ok = ok && dcs_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Int(request.timeoutMs)) == CURLE_OK
             ok = ok && dcs_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeoutMs)) == CURLE_OK
             ok = ok && dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList) == CURLE_OK
-            for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_SEEKDATA] {
+            for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_PREREQDATA] {
                 ok = ok && dcs_curl_setopt_pointer(curl, option, statePointer) == CURLE_OK
             }
             switch request.method {
             case .put:
-                ok = ok && dcs_curl_setopt_long(curl, CURLOPT_UPLOAD, 1) == CURLE_OK
-                ok = ok && dcs_curl_setopt_offset(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)) == CURLE_OK
+                // The body goes out with the headers, in one send (a read callback cost a second).
+                ok = ok && request.body.withUnsafeBytes {
+                    dcs_curl_setopt_body(curl, $0.baseAddress, curl_off_t($0.count)) == CURLE_OK
+                }
+                ok = ok && dcs_curl_setopt_string(curl, CURLOPT_CUSTOMREQUEST, "PUT") == CURLE_OK
             case .get:
+                ok = ok && dcs_curl_setopt_string(curl, CURLOPT_CUSTOMREQUEST, nil) == CURLE_OK
                 ok = ok && dcs_curl_setopt_long(curl, CURLOPT_HTTPGET, 1) == CURLE_OK
             }
             guard ok else { return CURLE_FAILED_INIT }
@@ -238,7 +241,7 @@ private final class EasyHandle: @unchecked Sendable {
             let code = run(cancel)
             // The header list and the state die with this call: no dangling pointers in the handle.
             _ = dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, nil)
-            for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_SEEKDATA] {
+            for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_PREREQDATA] {
                 _ = dcs_curl_setopt_pointer(curl, option, nil)
             }
             return code
@@ -257,9 +260,12 @@ private final class EasyHandle: @unchecked Sendable {
     private func failure(for code: CURLcode, state: TransferState, method: HTTPRequest.Method) -> TransportFailure {
         let curlText = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
         let detail = "libcurl error \(code.rawValue): \(Printable.clip(curlText, maxCharacters: 256))"
-        // A PUT can only be acted on once its body left: before that, it certainly was not applied.
-        let reached = method == .put ? state.bodyHandedOut : true
+        // A PUT can only be acted on once it was sent: before that, it certainly was not applied.
+        let reached = method == .put ? state.requestSent : true
         switch code {
+        case CURLE_ABORTED_BY_CALLBACK where state.resendRefused:
+            return TransportFailure(kind: .connectionLost, mayHaveReached: true,
+                                    detail: "the connection closed after the request was sent; libdcs does not send it again")
         case CURLE_ABORTED_BY_CALLBACK:
             return TransportFailure(kind: .cancelled, mayHaveReached: reached, detail: "cancelled")
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
@@ -282,9 +288,6 @@ private final class EasyHandle: @unchecked Sendable {
         case CURLE_WRITE_ERROR where state.answerTooLarge:
             return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
                                     detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")
-        case CURLE_SEND_FAIL_REWIND where state.resendRefused:
-            return TransportFailure(kind: .connectionLost, mayHaveReached: true,
-                                    detail: "the connection closed after the request was sent; libdcs does not send it again")
         case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING:
             return TransportFailure(kind: .malformedAnswer, mayHaveReached: true, detail: detail)
         case CURLE_OUT_OF_MEMORY:
@@ -377,25 +380,16 @@ private func retryAfterSeconds(_ value: String) -> Int? {
     return when <= now ? 0 : Int(min(when - now, time_t(day)))
 }
 
-private let supplyBody: curl_read_callback = { buffer, size, count, userdata in
-    guard let state = transferState(userdata), let buffer else { return Int(CURL_READFUNC_ABORT) }
-    state.bodyHandedOut = true
-    let length = min(size * count, state.body.count - state.bodyOffset)
-    guard length > 0 else { return 0 }
-    state.body.withUnsafeBytes { bytes in
-        guard let start = bytes.baseAddress else { return }
-        UnsafeMutableRawPointer(buffer).copyMemory(from: start + state.bodyOffset, byteCount: length)
+/// libcurl calls this once it has a connection, just before it sends the request; a second
+/// time only to send it again on a new connection, after a reused one died mid-request. That
+/// request may have reached the service, so a PUT is not sent again: the transfer ends instead
+/// (test_dead_reused_connection_is_not_resent catches a re-send).
+private let beforeSending: curl_prereq_callback = { userdata, _, _, _, _ in
+    guard let state = transferState(userdata) else { return CURL_PREREQFUNC_ABORT }
+    if state.requestSent && !state.mayResend {
+        state.resendRefused = true
+        return CURL_PREREQFUNC_ABORT
     }
-    state.bodyOffset += length
-    return length
-}
-
-/// libcurl rewinds the body only to send it again, after a reused connection died mid-request.
-/// That request may have reached the service, so the answer is no: the transfer fails instead.
-/// (Handing the body out through a read callback is what makes this possible: a body given as
-/// CURLOPT_POSTFIELDS would be re-sent silently, which test_dead_reused_connection_is_not_resent
-/// catches.)
-private let refuseRewind: curl_seek_callback = { userdata, _, _ in
-    transferState(userdata)?.resendRefused = true
-    return Int32(CURL_SEEKFUNC_FAIL)
+    state.requestSent = true
+    return CURL_PREREQFUNC_OK
 }
