@@ -93,13 +93,16 @@ def _ids(ids: Iterable[str]) -> List[bytes]:
     return [_encode(item, f"instance_ids[{index}]") for index, item in enumerate(iterator)]
 
 
+_ACTIONS = {str(member): member for member in Action}
+
+
 def _action(action: Union[Action, str]) -> Action:
     if isinstance(action, Action):
         return action
     if isinstance(action, str):
-        for member in Action:
-            if str(member) == action:
-                return member
+        member = _ACTIONS.get(action)
+        if member is not None:
+            return member
         raise InvalidArgument(f"action must be one of {', '.join(map(str, Action))}, not {action!r}")
     raise TypeError(f"action must be an Action or a str, not {type(action).__name__}")
 
@@ -159,18 +162,21 @@ def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optiona
         _check_setter(lib, cfg, lib.dcs_config_set_busy_retry(cfg, _milliseconds(busy_retry, "busy_retry", zero=True)))
 
 
+# Outcome by C value; a value appended by a newer library reads as UNKNOWN (it may have been applied).
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+
+
 def _read_results(lib: ctypes.CDLL, results: _native.ResultsHandle) -> List[Result]:
-    collected = []
+    collected: List[Result] = []
     instance_id = ctypes.c_char_p()
     outcome = ctypes.c_int()
+    # Made once for the loop: ctypes' byref and attribute lookups cost as much as the C call.
+    at, id_out, outcome_out = lib.dcs_results_at, ctypes.byref(instance_id), ctypes.byref(outcome)
     for index in range(lib.dcs_results_count(results)):
-        if not lib.dcs_results_at(results, index, ctypes.byref(instance_id), ctypes.byref(outcome)):
+        if not at(results, index, id_out, outcome_out):
             break
-        try:
-            known = Outcome(outcome.value)
-        except ValueError:  # appended by a newer library: it may have been applied
-            known = Outcome.UNKNOWN
-        collected.append(Result((instance_id.value or b"").decode("utf-8", "surrogateescape"), known))
+        collected.append(Result((instance_id.value or b"").decode("utf-8", "surrogateescape"),
+                                _OUTCOMES.get(outcome.value, Outcome.UNKNOWN)))
     return collected
 
 
