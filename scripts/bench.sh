@@ -49,4 +49,8 @@ cc -O2 -Wall -Wextra -Iinclude -o "$out/libdcs_bench" bench/libdcs_bench.c \
     -L"$out/lib" -ldcs -Wl,-rpath,"$PWD/$out/lib" -lpthread
 cc -O2 -Wall -Wextra -o "$out/load_time" bench/load_time.c -ldl
 
+# The binding's bytecode, as pip install writes it (Huawei's SDK has had its own since it was
+# installed): with PYTHONDONTWRITEBYTECODE set, every start would compile the package anew.
+python3 -m compileall -q examples/python/dcs
+
 exec python3 bench/run.py --bin "$out" --library "$real_library" --emulator "$emulator" "$@"
