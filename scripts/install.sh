@@ -35,7 +35,7 @@ includedir=\${prefix}/include
 Name: dcs
 Description: Restart, soft-restart and flush Huawei Cloud DCS (managed Redis) instances
 Version: $version
-Requires.private: libcurl
+Requires.private: libcurl >= 7.80.0
 Libs: -L\${libdir} -ldcs
 Cflags: -I\${includedir}
 PC

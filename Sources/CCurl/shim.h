@@ -3,6 +3,11 @@
 
 #include <curl/curl.h>
 
+/* CURLOPT_PREREQFUNCTION (7.80.0) is how libdcs stops libcurl from sending a request twice. */
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "libdcs needs libcurl 7.80.0 or later"
+#endif
+
 /* Swift cannot call C variadic functions, so each curl_easy_setopt and
  * curl_easy_getinfo shape the core uses gets a typed, non-variadic wrapper. */
 

@@ -67,6 +67,15 @@ enum AttemptResult: Sendable {
 /// libcurl is initialised once per process, thread-safely (Swift runs a global's initialiser once).
 private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
+/// Why the libcurl loaded at run time cannot be used, if it cannot: the never-twice rule rests on
+/// CURLOPT_PREREQFUNCTION, which came with 7.80.0 (the build checks its headers; an older
+/// libcurl.so.4 on the machine that runs libdcs is caught here, before anything is sent).
+private let curlTooOld: String? = {
+    guard let info = curl_version_info(CURLVERSION_TENTH), info.pointee.version_num < 0x07_50_00 else { return nil }
+    let version = info.pointee.version.map { String(cString: $0) } ?? "?"
+    return "libcurl \(version) is older than 7.80.0, the first version libdcs can use"
+}()
+
 /// Sends requests over libcurl. Thread-safe: each request takes an easy handle of its own from
 /// a pool, and gives it back with its open connection, so sequential calls reuse one connection
 /// and concurrent calls run side by side.
@@ -92,6 +101,9 @@ final class CurlTransport: Sendable {
     func send(_ request: HTTPRequest, cancel: CancelToken? = nil) -> AttemptResult {
         guard curlGlobalInit == CURLE_OK else {
             return .failed(TransportFailure(kind: .other, mayHaveReached: false, detail: "libcurl could not be initialised"))
+        }
+        if let curlTooOld {
+            return .failed(TransportFailure(kind: .other, mayHaveReached: false, detail: curlTooOld))
         }
         guard let handle = idleHandles.withLockedValue({ $0.popLast() }) ?? EasyHandle(options: options) else {
             return .failed(TransportFailure(kind: .outOfMemory, mayHaveReached: false, detail: "libcurl could not make a handle"))
