@@ -2,7 +2,6 @@ package dcs
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -167,11 +166,7 @@ func TestCloseRacingWithCalls(t *testing.T) {
 // A client nobody closed is freed by its finalizer once unreachable.
 func TestFinalizerFreesAForgottenClient(t *testing.T) {
 	fresh(t)
-	finalized := make(chan struct{}, 1)
-	hook := func() { finalized <- struct{}{} }
-	testHookFinalized.Store(&hook)
-	defer testHookFinalized.Store(nil)
-	func() {
+	awaitFinalizers(t, 1, func() {
 		client, err := NewClient(testConfig())
 		if err != nil {
 			t.Fatal(err)
@@ -179,16 +174,5 @@ func TestFinalizerFreesAForgottenClient(t *testing.T) {
 		if _, err := client.Restart(ctx, emulator.Running6); err != nil {
 			t.Fatal(err)
 		}
-	}()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		runtime.GC()
-		select {
-		case <-finalized:
-			return
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the finalizer never ran")
-		}
-	}
+	})
 }

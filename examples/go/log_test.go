@@ -1,7 +1,6 @@
 package dcs
 
 import (
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -187,37 +186,20 @@ func TestLoggerHandleIsDeletedWithTheClient(t *testing.T) {
 		t.Errorf("%d handles after a failed NewClient, expected %d", got, before)
 	}
 
-	finalized := make(chan struct{}, 1)
-	hook := func() { finalized <- struct{}{} }
-	testHookFinalized.Store(&hook)
-	defer testHookFinalized.Store(nil)
-	func() {
+	awaitFinalizers(t, 2, func() {
 		client, err := NewClient(testConfig())
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = client
-	}()
-	func() {
 		cfg := testConfig()
 		cfg.Logger = logger
-		client, err := NewClient(cfg)
+		logging, err := NewClient(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = client
-	}()
-	for deadline, seen := time.Now().Add(10*time.Second), 0; seen < 2; {
-		runtime.GC()
-		select {
-		case <-finalized:
-			seen++
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the finalizers never ran")
-		}
-	}
+		_ = logging
+	})
 	if got := liveLogHandles.Load(); got != before {
 		t.Errorf("%d handles after the finalizer, expected %d", got, before)
 	}

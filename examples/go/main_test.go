@@ -3,6 +3,7 @@ package dcs
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -63,6 +64,28 @@ func clientFor(t *testing.T, e *emulator.Emulator, adjust func(*Config)) *Client
 	}
 	t.Cleanup(func() { client.Close() })
 	return client
+}
+
+// awaitFinalizers runs forget, which drops clients without closing them, and
+// waits until the finalizer has freed count of them (testHookFinalized).
+func awaitFinalizers(t *testing.T, count int, forget func()) {
+	t.Helper()
+	finalized := make(chan struct{}, count)
+	hook := func() { finalized <- struct{}{} }
+	testHookFinalized.Store(&hook)
+	defer testHookFinalized.Store(nil)
+	forget()
+	for deadline, seen := time.Now().Add(10*time.Second), 0; seen < count; {
+		runtime.GC()
+		select {
+		case <-finalized:
+			seen++
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d finalizers ran", seen, count)
+		}
+	}
 }
 
 func stats(t *testing.T) emulator.Stats {
