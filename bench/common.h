@@ -2,6 +2,7 @@
 #ifndef DCS_BENCH_COMMON_H
 #define DCS_BENCH_COMMON_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -51,6 +52,31 @@ static inline void print_result(const char *client, const char *mode, int thread
            bench_seconds(end.usage.ru_stime) - bench_seconds(start.usage.ru_stime), wall,
            peak_rss_kb(end.usage.ru_maxrss));
     fflush(stdout);
+}
+
+#define BENCH_MAX_THREADS 64
+
+/* What each thread of a threads run gets: its warm-up calls, then the barrier every thread and
+ * the main one meet at, then its measured calls. */
+typedef struct {
+    long warmup, n;
+    pthread_barrier_t *ready;
+} bench_thread_args;
+
+/* Runs `threads` (1 to BENCH_MAX_THREADS) threads of thread_main, each given a bench_thread_args with its share of
+ * `warmup` and `n`, and marks the measured part: from the barrier to the last join. */
+static inline void bench_run_threads(int threads, long n, long warmup, void *(*thread_main)(void *),
+                                     bench_mark *start, bench_mark *end) {
+    pthread_t tid[BENCH_MAX_THREADS];
+    pthread_barrier_t ready;
+    pthread_barrier_init(&ready, NULL, (unsigned)threads + 1);
+    bench_thread_args args = {warmup / threads, n / threads, &ready};
+    for (int i = 0; i < threads; i++) pthread_create(&tid[i], NULL, thread_main, &args);
+    pthread_barrier_wait(&ready);
+    *start = bench_now();
+    for (int i = 0; i < threads; i++) pthread_join(tid[i], NULL);
+    *end = bench_now();
+    pthread_barrier_destroy(&ready);
 }
 
 /* Printed right after the first answer: the driver subtracts the time it spawned the process. */

@@ -74,13 +74,8 @@ static void calls(long n) {
     for (long i = 0; i < n; i++) call();
 }
 
-typedef struct {
-    long warmup, n;
-    pthread_barrier_t *ready;
-} thread_args;
-
 static void *thread_main(void *arg) {
-    thread_args *a = arg;
+    bench_thread_args *a = arg;
     calls(a->warmup);
     pthread_barrier_wait(a->ready);
     calls(a->n);
@@ -113,19 +108,12 @@ int main(int argc, char **argv) {
     if (argc >= 6 && strcmp(argv[1], "threads") == 0) {
         int threads = atoi(argv[2]);
         long n = atol(argv[3]), warmup = atol(argv[4]);
-        if (threads < 1 || threads > 64 || n % threads != 0) die("threads: 1 to 64, N a multiple of T");
+        if (threads < 1 || threads > BENCH_MAX_THREADS || n % threads != 0) die("threads: 1 to 64, N a multiple of T");
         setup();
         ids = (const char *const *)argv + 5;
         id_count = (size_t)argc - 5;
-        pthread_t tid[64];
-        pthread_barrier_t ready;
-        pthread_barrier_init(&ready, NULL, (unsigned)threads + 1);
-        thread_args args = {warmup / threads, n / threads, &ready};
-        for (int i = 0; i < threads; i++) pthread_create(&tid[i], NULL, thread_main, &args);
-        pthread_barrier_wait(&ready);
-        bench_mark start = bench_now();
-        for (int i = 0; i < threads; i++) pthread_join(tid[i], NULL);
-        bench_mark end = bench_now();
+        bench_mark start, end;
+        bench_run_threads(threads, n, warmup, thread_main, &start, &end);
         print_result("libdcs-c", "threads", threads, n, start, end);
         dcs_client_free(client);
         return 0;
