@@ -27,7 +27,11 @@ public struct RequestSigner: Sendable {
                               headers: [(name: String, value: String)], body: [UInt8]) -> String {
         let canonical = Self.canonicalHeaders(headers)
         let signature = sign(method: method, path: path, query: query, headers: canonical, body: body)
-        return "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(Self.signedHeaderNames(canonical)), Signature=\(signature)"
+        return authorizationValue(signedNames: Self.signedHeaderNames(canonical), signature: signature)
+    }
+
+    private func authorizationValue(signedNames: String, signature: String) -> String {
+        "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(signedNames), Signature=\(signature)"
     }
 
     /// The headers every request of a client signs, put in canonical form once: only the date
@@ -45,8 +49,11 @@ public struct RequestSigner: Sendable {
             var seenDate = false
             for header in canonical {
                 if header.name == "x-sdk-date" { seenDate = true; continue }
-                let line = Array("\(header.name):\(header.value)\n".utf8)
-                if seenDate { after += line } else { before += line }
+                if seenDate {
+                    RequestSigner.appendCanonicalLine(header, to: &after)
+                } else {
+                    RequestSigner.appendCanonicalLine(header, to: &before)
+                }
             }
             linesBeforeDate = before
             linesAfterDate = after
@@ -58,17 +65,18 @@ public struct RequestSigner: Sendable {
     public func authorization(method: String, path: String, headers: HeaderSet, date: String, body: [UInt8]) -> String {
         var lines = headers.linesBeforeDate
         lines.reserveCapacity(lines.count + headers.linesAfterDate.count + 32)
-        lines += Array("x-sdk-date:\(date)\n".utf8)
+        Self.appendCanonicalLine((name: "x-sdk-date", value: date), to: &lines)
         lines += headers.linesAfterDate
         let canonical = Self.canonicalRequest(method: method, path: path, query: [], canonicalHeaderLines: lines,
                                               signedNames: headers.signedNames, body: body)
-        return "\(Self.algorithm) Access=\(accessKey), SignedHeaders=\(headers.signedNames), Signature=\(sign(canonical, date: date))"
+        return authorizationValue(signedNames: headers.signedNames, signature: sign(canonical, date: date))
     }
 
     /// `headers` in canonical form (`canonicalHeaders`).
     private func sign(method: String, path: String, query: [(String, String)],
                       headers: [(name: String, value: String)], body: [UInt8]) -> String {
-        let lines = headers.flatMap { Array("\($0.name):\($0.value)\n".utf8) }
+        var lines: [UInt8] = []
+        for header in headers { Self.appendCanonicalLine(header, to: &lines) }
         let canonical = Self.canonicalRequest(method: method, path: path, query: query, canonicalHeaderLines: lines,
                                               signedNames: Self.signedHeaderNames(headers), body: body)
         return sign(canonical, date: headers.first { $0.name == "x-sdk-date" }?.value ?? "")
@@ -92,6 +100,14 @@ public struct RequestSigner: Sendable {
     static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
         headers.map { (name: $0.name.lowercased(), value: $0.value.trimmingASCIIWhitespace()) }
             .sorted { $0.name < $1.name }
+    }
+
+    /// `name:value` and a newline: one header of the canonical request.
+    static func appendCanonicalLine(_ header: (name: String, value: String), to lines: inout [UInt8]) {
+        lines.append(contentsOf: header.name.utf8)
+        lines.append(UInt8(ascii: ":"))
+        lines.append(contentsOf: header.value.utf8)
+        lines.append(UInt8(ascii: "\n"))
     }
 
     static func signedHeaderNames(_ canonical: [(name: String, value: String)]) -> String {
