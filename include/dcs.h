@@ -10,7 +10,7 @@
  *     errors, DCS_OK (0) and DCS_EPARTIAL (1) mean the service answered.
  *   - Out-parameters come last and are named `out` or `err`. `err` may be
  *     NULL when the caller wants no details; otherwise *err is set to NULL
- *     on DCS_OK and to a new dcs_error (freed with dcs_error_free) for every
+ *     on DCS_OK and to a new dcs_error, freed with dcs_error_free, for every
  *     other status.
  *   - Every object handed out is freed with its own _free function;
  *     _free(NULL) is a harmless no-op.
