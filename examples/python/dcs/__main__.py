@@ -1,0 +1,5 @@
+"""`python -m dcs ...` runs dcsctl."""
+
+from ._dcsctl import run
+
+run()
