@@ -461,6 +461,15 @@ int dcs_results_next(dcs_results *results, const char **instance_id, dcs_outcome
  * of range or results is NULL. For bindings that copy all entries at once. */
 int dcs_results_at(const dcs_results *results, size_t index, const char **instance_id, dcs_outcome *outcome);
 
+/* The X-Request-Id of the service's answer to the request that carried entry
+ * `index`'s action (the id Huawei's support asks for), shared by the entries
+ * of one request of at most DCS_MAX_IDS_PER_REQUEST; "" when no answer came
+ * for it (DCS_OUTCOME_NOT_SENT, or UNKNOWN after a timeout or a reset), for
+ * the entries of dcs_wait_running, which sends no action, for an index out of
+ * range and for NULL results. With dcs_call_options.wait_running_ms, still
+ * the action's answer. Lives as long as results; never NULL. */
+const char *dcs_results_request_id(const dcs_results *results, size_t index);
+
 /* Starts the stepping over from the first entry. NULL is a no-op. */
 void dcs_results_rewind(dcs_results *results);
 

@@ -4,6 +4,8 @@ import DCSCore
 final class ResultsBox {
     let instanceIDs: [OwnedCString]
     let outcomes: [InstanceOutcome]
+    /// Per entry, its request id: one copy per answer, shared by the entries of its request.
+    let requestIDs: [OwnedCString?]
     var cursor = 0
 
     init?(_ report: CallReport) {
@@ -13,8 +15,23 @@ final class ResultsBox {
             guard let copy = OwnedCString(id) else { return nil }
             copies.append(copy)
         }
+        var requestIDs: [OwnedCString?] = []
+        requestIDs.reserveCapacity(report.requestIDs.count)
+        var previous: (text: String, copy: OwnedCString)?
+        for requestID in report.requestIDs {
+            if requestID.isEmpty {
+                requestIDs.append(nil)
+            } else if let previous, previous.text == requestID {
+                requestIDs.append(previous.copy)
+            } else {
+                guard let copy = OwnedCString(requestID) else { return nil }
+                previous = (requestID, copy)
+                requestIDs.append(copy)
+            }
+        }
         instanceIDs = copies
         outcomes = report.outcomes
+        self.requestIDs = requestIDs
     }
 }
 
@@ -46,6 +63,14 @@ public func dcs_results_at(_ results: OpaquePointer?, _ index: UInt,
     instanceID?.pointee = box.instanceIDs[Int(index)].borrowed
     outcome?.pointee = box.outcomes[Int(index)].rawValue
     return 1
+}
+
+@_cdecl("dcs_results_request_id")
+public func dcs_results_request_id(_ results: OpaquePointer?, _ index: UInt) -> UnsafePointer<CChar> {
+    guard let results else { return emptyCString }
+    let box = Unmanaged<ResultsBox>.borrow(results)
+    guard index < UInt(box.requestIDs.count) else { return emptyCString }
+    return box.requestIDs[Int(index)]?.borrowed ?? emptyCString
 }
 
 @_cdecl("dcs_results_rewind")

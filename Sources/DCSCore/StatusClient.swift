@@ -67,6 +67,10 @@ public final class StatusClient: Sendable {
                                    control: control, what: what)
             let verdict = ChunkVerdict(ids: ids[range], sent: sent, deadline: control.deadline)
             report.outcomes.replaceSubrange(range, with: verdict.outcomes)
+            if case let .answered(answer)? = sent.attempt, !answer.requestID.isEmpty {
+                let requestID = redactor.redact(answer.requestID)
+                report.requestIDs.replaceSubrange(range, with: repeatElement(requestID, count: range.count))
+            }
             if verdict.status.isError {
                 report.status = verdict.status
                 report.failure = verdict.failure.map(redacted)

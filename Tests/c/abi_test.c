@@ -643,6 +643,16 @@ static void test_fault_on_second_chunk(void) {
         want[i] = i < 50 ? DCS_OUTCOME_SUCCESS : i < 100 ? DCS_OUTCOME_UNKNOWN : DCS_OUTCOME_NOT_SENT;
     check_results(results, (const char *const *)ids, want, 120);
     CHECK(dcs_error_http_status(err) == 500);
+    /* Each entry carries the request id of its own request's answer: the first 50 share the
+     * 200's, the next 50 the 500's (the error's), the last 20 had no answer. */
+    const char *first = dcs_results_request_id(results, 0);
+    const char *second = dcs_results_request_id(results, 50);
+    CHECK(strlen(first) == 32 && strlen(second) == 32 && strcmp(first, second) != 0);
+    CHECK(strcmp(second, dcs_error_request_id(err)) == 0);
+    for (int i = 0; i < 120; i++)
+        CHECK(strcmp(dcs_results_request_id(results, (size_t)i), i < 50 ? first : i < 100 ? second : "") == 0);
+    CHECK(strcmp(dcs_results_request_id(results, 120), "") == 0);
+    CHECK(strcmp(dcs_results_request_id(NULL, 0), "") == 0);
     dcs_results_free(results);
     dcs_error_free(err);
     for (int i = 0; i < 120; i++) free(ids[i]);
