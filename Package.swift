@@ -18,25 +18,34 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The service's vocabulary (actions, instance statuses), shared by the client and the emulator.
+        .target(name: "DCSAPI"),
+        // SDK-HMAC-SHA256, as the client signs and the emulator verifies.
+        .target(
+            name: "DCSSigning",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "DCSCore",
             dependencies: [
                 "CCurl",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "DCSAPI",
+                "DCSSigning",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .systemLibrary(name: "CDCS"),
         .target(
             name: "DCS",
-            dependencies: ["DCSCore", "CDCS"],
+            dependencies: ["DCSCore", "DCSAPI", "CDCS"],
             // scripts/build.sh links libdcs.so with this version script and its soname.
             exclude: ["exports.map"]
         ),
         .executableTarget(
             name: "dcs-emulator",
             dependencies: [
-                "DCSCore",
+                "DCSAPI",
+                "DCSSigning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -45,7 +54,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DCSCoreTests",
-            dependencies: ["DCSCore"]
+            dependencies: ["DCSCore", "DCSAPI"]
+        ),
+        .testTarget(
+            name: "DCSSigningTests",
+            dependencies: ["DCSSigning"]
         ),
         // Fuzz targets (scripts/fuzz.sh builds them with libFuzzer); built plainly, they replay
         // the committed corpus. Debug builds only: the answers target needs @testable.
@@ -53,7 +66,7 @@ let package = Package(
         .target(name: "DCSFuzzSupport", dependencies: ["CFuzzDriver"], path: "Tests/fuzz/support"),
         .executableTarget(
             name: "dcs-fuzz-answers",
-            dependencies: ["DCSCore", "DCSFuzzSupport"],
+            dependencies: ["DCSCore", "DCSAPI", "DCSFuzzSupport"],
             path: "Tests/fuzz/answers"
         ),
         .executableTarget(

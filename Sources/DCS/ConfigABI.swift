@@ -181,3 +181,13 @@ public func dcs_config_error(_ cfg: OpaquePointer?) -> UnsafePointer<CChar> {
     guard let cfg, let message = Unmanaged<ConfigBox>.borrow(cfg).lastError else { return emptyCString }
     return message.borrowed
 }
+
+nonisolated(unsafe) private let logLevelNames: [Int32: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: [
+    (LogLevel.debug, "debug"), (.info, "info"), (.warn, "warn"), (.error, "error"),
+].map { ($0.0.rawValue, staticCString($0.1)) })
+nonisolated(unsafe) private let invalidLogLevelName = staticCString("invalid")
+
+@_cdecl("dcs_log_level_name")
+public func dcs_log_level_name(_ level: Int32) -> UnsafePointer<CChar> {
+    logLevelNames[level] ?? invalidLogLevelName
+}

@@ -1,3 +1,4 @@
+import DCSAPI
 import DCSCore
 
 @_cdecl("dcs_get_instance_status")
@@ -66,8 +67,17 @@ public func dcs_wait_running_with(_ client: OpaquePointer?, _ instanceIDs: Unsaf
     } catch {
         return finish(error, err)
     }
-    let timeout = callOptions.deadlineMs == 0 ? timeoutMs : min(timeoutMs, callOptions.deadlineMs)
-    let report = Unmanaged<ClientBox>.borrow(client).client.waitRunning(ids: ids, timeoutMs: timeout,
+    let report = Unmanaged<ClientBox>.borrow(client).client.waitRunning(ids: ids, timeoutMs: timeoutMs,
+                                                                        deadlineMs: callOptions.deadlineMs,
                                                                         cancel: callOptions.cancel)
     return handOut(report, out, err)
+}
+
+nonisolated(unsafe) private let instanceStatusNames: [Int32: UnsafePointer<CChar>] = Dictionary(
+    uniqueKeysWithValues: InstanceStatus.allCases.map { ($0.rawValue, staticCString($0.serviceName)) })
+nonisolated(unsafe) private let otherStatusName = staticCString(InstanceStatus.other.serviceName)
+
+@_cdecl("dcs_instance_status_name")
+public func dcs_instance_status_name(_ status: Int32) -> UnsafePointer<CChar> {
+    instanceStatusNames[status] ?? otherStatusName
 }

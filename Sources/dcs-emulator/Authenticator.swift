@@ -1,7 +1,7 @@
-import DCSCore
+import DCSSigning
 
 /// Checks a request's credentials the way the API gateway does: an `SDK-HMAC-SHA256` signature
-/// (verified with DCSCore's `RequestSigner`, the one place the signing rule lives) or an IAM
+/// (verified with DCSSigning's `RequestSigner`, the one place the signing rule lives) or an IAM
 /// token. Refusal messages say which check failed and never repeat a secret.
 struct Authenticator: Sendable {
     /// How far `X-Sdk-Date` may be from the emulator's clock.
@@ -51,7 +51,7 @@ struct Authenticator: Sendable {
             signedHeaders.append((name: name, value: value))
         }
         guard let dateText = request.header("x-sdk-date"),
-              let date = WallClock.parseSDKDate(dateText.trimmingSpacesAndTabs()) else {
+              let date = WallClock.parseSDKDate(dateText.trimmingASCIIWhitespace()) else {
             return "X-Sdk-Date is not of the form YYYYMMDDTHHMMSSZ"
         }
         guard abs(date - now) <= Self.allowedClockSkew else {
@@ -78,7 +78,7 @@ struct Authenticator: Sendable {
         guard value.hasPrefix(prefix) else { return nil }
         var members: [String: String] = [:]
         for member in value.dropFirst(prefix.count).split(separator: ",") {
-            let trimmed = String(member).trimmingSpacesAndTabs()
+            let trimmed = String(member).trimmingASCIIWhitespace()
             guard let equals = trimmed.firstIndex(of: "=") else { return nil }
             members[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
         }
@@ -96,14 +96,4 @@ func constantTimeEquals(_ left: String, _ right: String) -> Bool {
         difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
     }
     return difference == 0
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    func trimmingSpacesAndTabs() -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isBlank($0) }),
-              let last = lastIndex(where: { !isBlank($0) }) else { return "" }
-        return String(self[first...last])
-    }
 }

@@ -1,4 +1,4 @@
-import DCSCore
+import DCSSigning
 import NIOCore
 
 /// One request as the emulator received it: everything a check, the recorder or a fault needs,

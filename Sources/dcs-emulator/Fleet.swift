@@ -1,11 +1,11 @@
+import DCSAPI
 import NIOCore
 import Synchronization
 
 /// An instance as configured at start (and restored by `POST /_emulator/reset`).
 struct InstanceSpec: Sendable {
     /// The statuses the API reference lists, the ones an instance can be given.
-    static let statuses = ["CREATING", "CREATEFAILED", "RUNNING", "ERROR", "RESTARTING", "FROZEN", "EXTENDING",
-                           "RESTORING"]
+    static let statuses = InstanceStatus.allCases.filter { $0 != .other }.map(\.serviceName)
 
     let id: String
     let name: String
@@ -70,12 +70,6 @@ struct InstanceSpec: Sendable {
 struct FleetFileError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-enum InstanceAction: String, Sendable {
-    case restart
-    case softRestart = "soft_restart"
-    case flush
 }
 
 /// The instances and their states.

@@ -1,3 +1,5 @@
+import DCSAPI
+
 /// The emulated DCS API under `/v2`: `PUT /v2/{project_id}/instances/status` and
 /// `GET /v2/{project_id}/instances/{instance_id}`, with the service's checks in its order:
 /// authentication, project, body.

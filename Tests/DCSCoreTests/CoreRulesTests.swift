@@ -99,8 +99,8 @@ struct AnswerTests {
     let ids: ArraySlice<String> = ["a", "b", "c"]
 
     func answer(_ status: Int, _ body: String, requestID: String = "rid", contentType: String = "application/json") -> AttemptResult {
-        .answered(HTTPAnswer(status: status, body: Array(body.utf8), requestID: requestID,
-                             contentType: contentType, retryAfterSeconds: nil))
+        .answered(ServiceAnswer(HTTPAnswer(status: status, body: Array(body.utf8), requestID: requestID,
+                                           contentType: contentType, retryAfterSeconds: nil)))
     }
 
     @Test func results_are_matched_by_id_not_position() {
@@ -184,27 +184,28 @@ struct RetryPolicyTests {
     let policy = RetryPolicy(maxRetries: 2)
 
     func answer(_ status: Int, retryAfter: Int? = nil) -> AttemptResult {
-        .answered(HTTPAnswer(status: status, body: [], requestID: "", contentType: "", retryAfterSeconds: retryAfter))
+        .answered(ServiceAnswer(HTTPAnswer(status: status, body: [], requestID: "", contentType: "",
+                                           retryAfterSeconds: retryAfter)))
     }
 
     @Test func only_what_certainly_was_not_applied_is_retried() {
-        #expect(policy.verdict(for: .failed(.init(kind: .neverConnected, mayHaveReached: false, detail: "")), retries: 0) != .final)
+        #expect(policy.verdict(for: .failed(.init(kind: .neverConnected, mayHaveReached: false, detail: "")), history: .init(retries: 0)) != .final)
         for kind: TransportFailure.Kind in [.timeout, .connectionLost, .tls, .answerTooLarge, .malformedAnswer, .other] {
-            #expect(policy.verdict(for: .failed(.init(kind: kind, mayHaveReached: true, detail: "")), retries: 0) == .final)
+            #expect(policy.verdict(for: .failed(.init(kind: kind, mayHaveReached: true, detail: "")), history: .init(retries: 0)) == .final)
         }
         for status in [200, 400, 401, 404, 500, 502, 504] {
-            #expect(policy.verdict(for: answer(status), retries: 0) == .final, "\(status)")
+            #expect(policy.verdict(for: answer(status), history: .init(retries: 0)) == .final, "\(status)")
         }
-        #expect(policy.verdict(for: answer(503), retries: 0) != .final)
-        #expect(policy.verdict(for: answer(429), retries: 1) != .final)
-        #expect(policy.verdict(for: answer(429), retries: 2) == .final)
-        #expect(RetryPolicy(maxRetries: 0).verdict(for: answer(503), retries: 0) == .final)
+        #expect(policy.verdict(for: answer(503), history: .init(retries: 0)) != .final)
+        #expect(policy.verdict(for: answer(429), history: .init(retries: 1)) != .final)
+        #expect(policy.verdict(for: answer(429), history: .init(retries: 2)) == .final)
+        #expect(RetryPolicy(maxRetries: 0).verdict(for: answer(503), history: .init(retries: 0)) == .final)
     }
 
     @Test func retry_after_is_honoured_up_to_a_minute() {
-        #expect(policy.verdict(for: answer(503, retryAfter: 3), retries: 0) == .retry(afterMs: 3000))
-        #expect(policy.verdict(for: answer(503, retryAfter: 61), retries: 0) == .final)
-        #expect(policy.verdict(for: answer(503, retryAfter: Int.max), retries: 0) == .final)
+        #expect(policy.verdict(for: answer(503, retryAfter: 3), history: .init(retries: 0)) == .retry(afterMs: 3000))
+        #expect(policy.verdict(for: answer(503, retryAfter: 61), history: .init(retries: 0)) == .final)
+        #expect(policy.verdict(for: answer(503, retryAfter: Int.max), history: .init(retries: 0)) == .final)
     }
 
     @Test func backoff_grows_with_jitter_and_stays_bounded() {

@@ -17,7 +17,7 @@ func interpret(_ input: [UInt8]) {
     let contentType = contentTypes[Int(input[2]) % contentTypes.count]
     let answer = HTTPAnswer(status: status, body: Array(input.dropFirst(3)), requestID: "r",
                             contentType: contentType, retryAfterSeconds: nil)
-    let verdict = ChunkVerdict(ids: ids, attempt: .answered(answer), retries: 0)
+    let verdict = ChunkVerdict(ids: ids, attempt: .answered(ServiceAnswer(answer)), retries: 0)
     check(verdict, status: status)
     checkFastPathsAgreeWithFoundation(answer.body)
 }

@@ -1,0 +1,18 @@
+/// How one attempt at a request ended: an answer (of any status), or no answer.
+enum AttemptResult: Sendable {
+    case answered(ServiceAnswer)
+    case failed(TransportFailure)
+
+    init(_ transported: Result<HTTPAnswer, TransportFailure>) {
+        switch transported {
+        case let .success(answer): self = .answered(ServiceAnswer(answer))
+        case let .failure(failure): self = .failed(failure)
+        }
+    }
+
+    /// The service's clock, when the attempt was answered with an error that carried a Date.
+    var serviceTime: Int? {
+        guard case let .answered(answer) = self else { return nil }
+        return answer.http.serverDate
+    }
+}

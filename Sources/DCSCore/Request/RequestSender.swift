@@ -1,0 +1,140 @@
+import DCSSigning
+
+/// Sends one request until it has an answer that stands: signs each attempt afresh, bounds it
+/// by the call's deadline and cancel token, sends it again when `RetryPolicy` says so, and logs
+/// what it does. Shared by the instance-status operations and the status queries of the waiter.
+final class RequestSender: Sendable {
+    let configuration: ClientConfiguration
+    let log: CallLog
+    private let transport: any HTTPTransport
+    private let retryPolicy: RetryPolicy
+    private let signer: RequestSigner?
+    private let clock = SigningClock()
+    /// The headers of every request but the date and Authorization: signed (canonical form,
+    /// prepared once) and as libcurl sends them.
+    private let signedHeaders: RequestSigner.HeaderSet
+    private let fixedHeaderLines: [String]
+
+    /// How a request ended.
+    struct Sent {
+        /// The last attempt; nil when none was made (deadline passed or cancelled before).
+        var attempt: AttemptResult?
+        var retries: Int
+        /// The call's cancel token or deadline stopped it, before an attempt or between two.
+        var stoppedBy: CallStop?
+    }
+
+    init(configuration: ClientConfiguration, log: CallLog, transport: any HTTPTransport,
+         retryPolicy: RetryPolicy? = nil) {
+        self.configuration = configuration
+        self.log = log
+        self.transport = transport
+        self.retryPolicy = retryPolicy ?? RetryPolicy(maxRetries: Int(configuration.maxRetries),
+                                                      busyRetryMs: Int(configuration.busyRetryMs))
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("Host", configuration.endpoint.hostHeader),
+            ("X-Project-Id", configuration.projectID),
+        ]
+        switch configuration.credentials {
+        case let .accessKey(ak, sk, securityToken):
+            signer = RequestSigner(accessKey: ak, secretKey: sk)
+            if let securityToken { headers.append(("X-Security-Token", securityToken)) }
+        case let .iamToken(token):
+            signer = nil
+            headers.append(("X-Auth-Token", token))
+        }
+        signedHeaders = RequestSigner.HeaderSet(headers)
+        fixedHeaderLines = headers.map { "\($0.name): \($0.value)" }
+    }
+
+    /// `what` names the request in log lines ("restart of 50 ids, request 1 of 3").
+    func send(_ method: HTTPRequest.Method, path: String, body: [UInt8] = [], control: CallControl,
+              what: String) -> Sent {
+        var sent = Sent(attempt: nil, retries: 0, stoppedBy: nil)
+        var history = RetryPolicy.History(signed: signer != nil)
+        while true {
+            if control.isCancelled {
+                sent.stoppedBy = .cancel
+                return sent
+            }
+            let budgetMs = control.deadline.remainingMs()
+            if let budgetMs, budgetMs <= 0 {
+                sent.stoppedBy = .deadline
+                return sent
+            }
+            var request = signedRequest(method, path: path, body: body)
+            request.timeoutMs = min(configuration.totalTimeoutMs, UInt32(clamping: budgetMs ?? Int.max))
+            request.connectTimeoutMs = min(configuration.connectTimeoutMs, request.timeoutMs)
+
+            log(.debug, "sending \(method.rawValue) \(path): \(what)")
+            let started = ContinuousClock.now
+            let attempt = AttemptResult(transport.send(request, cancel: control.cancel))
+            sent.attempt = attempt
+            logAttempt(attempt, what: what, milliseconds: (ContinuousClock.now - started).milliseconds)
+
+            let serviceTime = attempt.serviceTime
+            let wait: Int
+            switch retryPolicy.verdict(for: attempt, history: history,
+                                       clockSkewSeconds: serviceTime.map(clock.skewSeconds(toServiceTime:))) {
+            case .final:
+                return sent
+            case .resignWithServiceClock:
+                guard let serviceTime else { return sent }
+                let offset = clock.adopt(serviceTime: serviceTime)
+                history.clockCorrected = true
+                log(.warn, "the service's clock is \(offset) s from ours: signing with its time and sending \(what) once more")
+                continue
+            case let .retry(afterMs):
+                wait = afterMs
+                sent.retries += 1
+                history.retries = sent.retries
+                log(.warn, "retry \(sent.retries) of \(retryPolicy.maxRetries) in \(afterMs) ms, \(Self.reason(attempt)): \(what)")
+            case let .retryBusy(afterMs):
+                wait = afterMs
+                history.busyWaitedMs += afterMs
+                log(.warn, "instance busy (\(Self.reason(attempt))): trying \(what) again in \(afterMs) ms")
+            }
+            if let left = control.deadline.remainingMs(), wait >= left {
+                log(.warn, "no retry: the call's deadline comes first")
+                return sent
+            }
+            if control.sleep(milliseconds: wait) {
+                sent.stoppedBy = .cancel
+                return sent
+            }
+        }
+    }
+
+    private func logAttempt(_ attempt: AttemptResult, what: String, milliseconds: Int) {
+        switch attempt {
+        case let .answered(answer):
+            let id = answer.requestID.isEmpty ? "no request id" : "request id \(answer.requestID)"
+            log(.info, "HTTP \(answer.status) in \(milliseconds) ms, \(id): \(what)")
+        case let .failed(failure):
+            log(.warn, "no answer after \(milliseconds) ms (\(failure.detail)): \(what)")
+        }
+    }
+
+    private static func reason(_ attempt: AttemptResult) -> String {
+        switch attempt {
+        case let .answered(answer):
+            return answer.errorCode.isEmpty ? "HTTP \(answer.status)" : "HTTP \(answer.status) \(answer.errorCode)"
+        case let .failed(failure):
+            return "the connection did not open"  + (failure.detail.isEmpty ? "" : " (\(failure.detail))")
+        }
+    }
+
+    /// A request with its authentication headers; signed afresh for each attempt (a new date).
+    private func signedRequest(_ method: HTTPRequest.Method, path: String, body: [UInt8]) -> HTTPRequest {
+        var lines = fixedHeaderLines
+        if let signer {
+            let date = clock.sdkDate()
+            lines.append("X-Sdk-Date: \(date)")
+            lines.append("Authorization: " + signer.authorization(method: method.rawValue, path: path,
+                                                                   headers: signedHeaders, date: date, body: body))
+        }
+        return HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
+                           timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)
+    }
+}

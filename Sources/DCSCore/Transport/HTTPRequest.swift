@@ -1,0 +1,12 @@
+/// One HTTP request as the transport sends it.
+struct HTTPRequest: Sendable {
+    enum Method: String, Sendable { case get = "GET", put = "PUT" }
+    var method: Method
+    var url: String
+    /// "Name: value" lines, Host and Authorization among them.
+    var headers: [String]
+    var body: [UInt8]
+    /// The whole request, connect included, and the connect alone.
+    var timeoutMs: UInt32
+    var connectTimeoutMs: UInt32
+}

@@ -1,0 +1,25 @@
+/// What one transfer collects through libcurl's callbacks.
+final class TransferState {
+    /// Whether libcurl may send the request again on its own (a GET, which changes nothing).
+    let mayResend: Bool
+    /// Set once libcurl had a connection and was about to send: the request may reach the service.
+    var requestSent = false
+    /// Set when libcurl wanted to send the request again (a reused connection died): refused.
+    var resendRefused = false
+    var answer: [UInt8] = []
+    var answerTooLarge = false
+    var requestID = ""
+    var contentType = ""
+    var retryAfterSeconds: Int?
+    var dateHeader = ""
+
+    init(mayResend: Bool) { self.mayResend = mayResend }
+
+    /// A new status line (after a 100 Continue, say) starts a new set of headers.
+    func startHeaders() {
+        requestID = ""
+        contentType = ""
+        retryAfterSeconds = nil
+        dateHeader = ""
+    }
+}
