@@ -92,6 +92,7 @@ class NativeLedger:
     OUT_PARAMS = {"dcs_client_new": {1: "client", 2: "error"}, "dcs_call": {5: "results", 6: "error"},
                   "dcs_restart": {3: "results", 4: "error"}, "dcs_soft_restart": {3: "results", 4: "error"},
                   "dcs_flush": {3: "results", 4: "error"}, "dcs_get_instance_status": {3: "error"},
+                  "dcs_get_instance_status_with": {4: "error"},
                   "dcs_wait_running": {4: "results", 5: "error"}, "dcs_wait_running_with": {5: "results", 6: "error"}}
     RETURNED = {"dcs_config_new": "config", "dcs_cancel_new": "cancel"}
     FREES = {"dcs_config_free": "config", "dcs_client_free": "client", "dcs_results_free": "results",

@@ -66,6 +66,26 @@ def test_cancel_from_another_thread_during_a_delayed_answer(client, emu):
     assert emu.stats()["status_puts"] == 1
 
 
+def test_a_status_query_is_bounded_and_cancelled_like_the_calls(client, emu, token):
+    """instance_status goes through dcs_get_instance_status_with: timeout= is its deadline, and a
+    token or cancel_all() ends it within about 50 ms, not when the delayed answer comes."""
+    emu.fault("delay", count=3, ms=3000)
+    error, elapsed = cancelled_call(lambda: client.instance_status(RUNNING_6, cancel=token), token)
+    assert elapsed < CANCELLED_WITHIN and error.status is dcs.Status.ECANCELED
+    started = time.monotonic()
+    assert type(raised(lambda: client.instance_status(RUNNING_6, timeout=CANCEL_AFTER), dcs.Timeout)) is dcs.Timeout
+    assert time.monotonic() - started < CANCELLED_WITHIN
+    timer = threading.Timer(CANCEL_AFTER, client.cancel_all)
+    started = time.monotonic()
+    timer.start()
+    try:
+        raised(lambda: client.instance_status(RUNNING_6), dcs.Cancelled)
+    finally:
+        timer.join()
+    assert time.monotonic() - started < CANCELLED_WITHIN
+    assert emu.stats()["status_gets"] == 3
+
+
 def test_a_token_cancelled_before_the_call_sends_nothing(client, emu, token):
     token.cancel()
     token.cancel()  # idempotent
@@ -199,10 +219,10 @@ def test_every_cancel_token_is_freed_exactly_once(client, emu, native):
     gc.collect()
     client.flush([RUNNING_6])
     client.wait_running([RUNNING_6], timeout=10)
-    client.instance_status(RUNNING_6)  # takes no options: no token
+    client.instance_status(RUNNING_6)
     assert native.unbalanced() == []
-    # Two tokens of the caller, and one per call that takes options.
-    assert native.handed_out["cancel"] == 2 + 6 and native.calls["dcs_cancel_free"] == 8
+    # Two tokens of the caller, and one per call.
+    assert native.handed_out["cancel"] == 2 + 7 and native.calls["dcs_cancel_free"] == 9
 
 
 CHILD = """

@@ -132,6 +132,22 @@ def test_every_function_of_the_header_has_argtypes_and_restype():
         assert function.restype is restype, name
 
 
+def test_constants_restated_from_the_header_are_the_header_s():
+    """ctypes cannot read a #define: the few the binding needs are restated, and must agree."""
+    header = (REPO / "include" / "dcs.h").read_text()
+
+    def macro(name):
+        return int(re.search(rf"^#define {name}\s+(\d+)", header, re.MULTILINE).group(1))
+
+    assert _native.DEFAULT_CONNECT_TIMEOUT_MS == macro("DCS_DEFAULT_CONNECT_TIMEOUT_MS")
+    assert _native.DEFAULT_TOTAL_TIMEOUT_MS == macro("DCS_DEFAULT_TOTAL_TIMEOUT_MS")
+    assert _native.CALL_OPTIONS_VERSION == macro("DCS_CALL_OPTIONS_VERSION")
+    assert _native.ABI_MAJOR == macro("DCS_VERSION_MAJOR")
+    assert dcs.MAX_IDS_PER_CALL == macro("DCS_MAX_IDS_PER_CALL")
+    assert dcs.MAX_IDS_PER_REQUEST == macro("DCS_MAX_IDS_PER_REQUEST")
+    assert dcs.MAX_ID_BYTES == macro("DCS_MAX_ID_BYTES")
+
+
 def test_handles_cannot_be_mixed_up_nor_made_from_ints():
     lib = _native.library()
     with pytest.raises(ctypes.ArgumentError):

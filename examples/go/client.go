@@ -257,16 +257,47 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 		cids[i] = C.CString(id)
 	}
 
-	// The deadline is measured last, right before the call.
-	var deadlineMs uint32
-	deadline, hasDeadline := ctx.Deadline()
-	if err := ctx.Err(); err != nil {
-		return notSent(ids), contextError(err)
+	options, bounds, berr := boundCall(ctx, waitMs)
+	if berr != nil {
+		return notSent(ids), berr
 	}
-	if hasDeadline {
-		left := time.Until(deadline)
+	var cresults *C.dcs_results
+	var cerr *C.dcs_error
+	status := call(c.handle, array, C.size_t(count), &options, &cresults, &cerr)
+	runtime.KeepAlive(c) // the finalizer must not free the handle during the call
+	bounds.release()
+
+	results := takeResults(cresults)
+	if status == C.DCS_OK {
+		C.dcs_error_free(cerr) // NULL on DCS_OK; freed should a library ever differ
+		return results, nil
+	}
+	return results, bounds.explain(ctx, takeError(status, cerr))
+}
+
+// callBounds is what ctx gives one C call besides its options (deadline_ms
+// and a cancel token that is triggered when ctx is done).
+type callBounds struct {
+	deadline    time.Time
+	hasDeadline bool
+	release     func() // after the C call returned: the token outlived the call
+}
+
+// boundCall measures ctx's deadline right before the call; a ctx already done
+// is the error of a call that sends nothing. The options are returned apart:
+// cgo may be given a pointer to them, not to memory that holds Go pointers.
+func boundCall(ctx context.Context, waitMs uint32) (C.dcs_call_options, *callBounds, *Error) {
+	var b callBounds
+	var options C.dcs_call_options
+	var deadlineMs uint32
+	b.deadline, b.hasDeadline = ctx.Deadline()
+	if err := ctx.Err(); err != nil {
+		return options, nil, contextError(err)
+	}
+	if b.hasDeadline {
+		left := time.Until(b.deadline)
 		if left <= 0 {
-			return notSent(ids), contextError(context.DeadlineExceeded)
+			return options, nil, contextError(context.DeadlineExceeded)
 		}
 		deadlineMs = clampMillis(left)
 	}
@@ -274,22 +305,16 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 	// nothing sent, when that happens before the call starts).
 	token, release, werr := watchContext(ctx)
 	if werr != nil {
-		return nil, werr
+		return options, nil, werr
 	}
-	options := C.dcs_go_call_options(C.uint32_t(deadlineMs), token, C.uint32_t(waitMs))
+	b.release = release
+	options = C.dcs_go_call_options(C.uint32_t(deadlineMs), token, C.uint32_t(waitMs))
+	return options, &b, nil
+}
 
-	var cresults *C.dcs_results
-	var cerr *C.dcs_error
-	status := call(c.handle, array, C.size_t(count), &options, &cresults, &cerr)
-	runtime.KeepAlive(c) // the finalizer must not free the handle during the call
-	release()            // the token outlived the call; the watching goroutine is done with it
-
-	results := takeResults(cresults)
-	if status == C.DCS_OK {
-		C.dcs_error_free(cerr) // NULL on DCS_OK; freed should a library ever differ
-		return results, nil
-	}
-	err := takeError(status, cerr)
+// explain ties a cancelled or timed-out call's error to ctx, so that
+// errors.Is matches context.Canceled or context.DeadlineExceeded.
+func (b *callBounds) explain(ctx context.Context, err *Error) *Error {
 	switch {
 	case err.Status == StatusCancelled:
 		// Only the watching goroutine triggers the token, when ctx is done.
@@ -299,13 +324,13 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 			// measure of it: a timeout, as when the library ends it.
 			err.Status = StatusTimeout
 		}
-	case err.Status == StatusTimeout && hasDeadline && time.Until(deadline) < deadlineSlack:
+	case err.Status == StatusTimeout && b.hasDeadline && time.Until(b.deadline) < deadlineSlack:
 		// The library measures the deadline itself (libcurl to the
 		// millisecond), so a call it cut short may end a little before ctx's
 		// deadline passes.
 		err.cause = context.DeadlineExceeded
 	}
-	return results, err
+	return err
 }
 
 // InstanceStatus is the current status of one instance (GET
@@ -313,11 +338,9 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 // HTTPStatus 404 (Code "DCS.3022"); a bad id is StatusInvalid, nothing sent.
 // On any error the status is InstanceOther.
 //
-// ctx: a context already done sends nothing (StatusCancelled or
-// StatusTimeout, wrapping ctx.Err()). The library has no cancel token or
-// deadline for this query, so when ctx ends first InstanceStatus returns at
-// once with that error and leaves the query to end in the background, bounded
-// by the client's timeouts (it only reads; Close waits for it).
+// ctx bounds the query as it bounds the other calls: its deadline is the
+// query's, and cancelling it ends the query within about 50 ms
+// (StatusCancelled, or StatusTimeout for a deadline, wrapping ctx.Err()).
 func (c *Client) InstanceStatus(ctx context.Context, id string) (InstanceStatus, error) {
 	if c == nil {
 		return InstanceOther, &Error{Status: StatusInvalid, Message: "client is nil"}
@@ -328,60 +351,33 @@ func (c *Client) InstanceStatus(ctx context.Context, id string) (InstanceStatus,
 	if strings.IndexByte(id, 0) >= 0 {
 		return InstanceOther, &Error{Status: StatusInvalid, Message: "instance_id holds a NUL byte"}
 	}
-	if err := ctx.Err(); err != nil {
-		return InstanceOther, contextError(err)
-	}
-
-	c.mu.RLock() // released by query, which may outlive this function
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if c.handle == nil {
-		c.mu.RUnlock()
 		return InstanceOther, &Error{Status: StatusInvalid, Message: ErrClosed.Error(), cause: ErrClosed}
 	}
-	type answer struct {
-		status InstanceStatus
-		err    error
+	options, bounds, berr := boundCall(ctx, 0)
+	if berr != nil {
+		return InstanceOther, berr
 	}
-	query := func() answer {
-		defer c.mu.RUnlock()
-		cid := C.CString(id)
-		defer C.free(unsafe.Pointer(cid))
-		var out C.dcs_instance_status
-		var cerr *C.dcs_error
-		st := C.dcs_get_instance_status(c.handle, cid, &out, &cerr)
-		runtime.KeepAlive(c)
-		if st == C.DCS_OK {
-			C.dcs_error_free(cerr)
-			return answer{InstanceStatus(out), nil}
-		}
-		return answer{InstanceOther, takeError(st, cerr)}
+	cid := C.CString(id)
+	defer C.free(unsafe.Pointer(cid))
+	var out C.dcs_instance_status
+	var cerr *C.dcs_error
+	st := C.dcs_get_instance_status_with(c.handle, cid, &options, &out, &cerr)
+	runtime.KeepAlive(c)
+	bounds.release()
+	if st == C.DCS_OK {
+		C.dcs_error_free(cerr)
+		return InstanceStatus(out), nil
 	}
-	done := ctx.Done()
-	if done == nil {
-		a := query()
-		return a.status, a.err
-	}
-	answers := make(chan answer, 1) // the query never blocks on an answer nobody waits for
-	go func() { answers <- query() }()
-	select {
-	case a := <-answers:
-		return a.status, a.err
-	case <-done:
-		select {
-		case a := <-answers: // answered meanwhile: the answer wins
-			return a.status, a.err
-		default:
-		}
-		e := contextError(ctx.Err())
-		e.Message = ctx.Err().Error() + " before the answer came; the query ends in the background"
-		return InstanceOther, e
-	}
+	return InstanceOther, bounds.explain(ctx, takeError(st, cerr))
 }
 
 // deadlineSlack: a timeout this close to ctx's deadline is the deadline's.
 const deadlineSlack = 20 * time.Millisecond
 
-// contextError is the error of a call that ctx ended before it started (or,
-// for InstanceStatus, before the answer came).
+// contextError is the error of a call that ctx ended before it started.
 func contextError(ctxErr error) *Error {
 	status := StatusCancelled
 	if errors.Is(ctxErr, context.DeadlineExceeded) {

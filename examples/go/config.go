@@ -43,9 +43,9 @@ type Config struct {
 	SecurityToken string
 	AuthToken     string
 
-	ConnectTimeout time.Duration // default 10 s; rounded up to whole milliseconds
-	Timeout        time.Duration // per request (connect, send, answer); default 30 s
-	MaxRetries     *int          // nil: the library's default (2); 0 turns retries off
+	ConnectTimeout time.Duration // default DCS_DEFAULT_CONNECT_TIMEOUT_MS (10 s); rounded up to whole milliseconds
+	Timeout        time.Duration // per request (connect, send, answer); default DCS_DEFAULT_TOTAL_TIMEOUT_MS (30 s)
+	MaxRetries     *int          // nil: the library's default, DCS_DEFAULT_MAX_RETRIES (2); 0 turns retries off
 
 	CAFile   string // PEM file of CA certificates instead of the system's store
 	Insecure bool   // no TLS verification and http:// to any host: for tests only
@@ -69,8 +69,8 @@ const redacted = "[redacted]"
 
 // The library's default timeouts (dcs.h), passed when only one is set.
 const (
-	defaultConnectTimeoutMs = 10000
-	defaultTimeoutMs        = 30000
+	defaultConnectTimeoutMs = C.DCS_DEFAULT_CONNECT_TIMEOUT_MS
+	defaultTimeoutMs        = C.DCS_DEFAULT_TOTAL_TIMEOUT_MS
 )
 
 // String shows the settings with every secret (SK, SecurityToken, AuthToken)

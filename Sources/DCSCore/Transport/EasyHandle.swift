@@ -56,6 +56,9 @@ final class EasyHandle: @unchecked Sendable {
 
     /// Runs the transfer to its end, or until `cancel` is triggered (CURLE_ABORTED_BY_CALLBACK).
     private func run(_ cancel: CancelToken?) -> CURLcode {
+        // A token triggered since the caller last looked (by a log callback, say) sends nothing:
+        // the first perform may send the request and read a fast answer before any check.
+        if cancel?.isTriggered == true { return CURLE_ABORTED_BY_CALLBACK }
         guard curl_multi_add_handle(multi, curl) == CURLM_OK else { return CURLE_FAILED_INIT }
         defer { curl_multi_remove_handle(multi, curl) }
         var running: Int32 = 1

@@ -20,13 +20,12 @@ from ._errors import InvalidArgument, OutOfMemory
 
 
 class _CallState:
-    """One call in C: its own dcs_cancel (None for dcs_get_instance_status, which takes no
-    options), and a KeyboardInterrupt or SystemExit the log callback caught during it, which
-    cannot go up through C and is raised when the call returns."""
+    """One call in C: its own dcs_cancel, and a KeyboardInterrupt or SystemExit the log callback
+    caught during it, which cannot go up through C and is raised when the call returns."""
 
     __slots__ = ("cancel", "interrupt")
 
-    def __init__(self, cancel: Optional[_native.CancelHandle]) -> None:
+    def __init__(self, cancel: _native.CancelHandle) -> None:
         self.cancel = cancel
         self.interrupt: Optional[BaseException] = None
 
@@ -38,8 +37,7 @@ class _CallState:
         return cls(handle)
 
     def trigger(self) -> None:
-        if self.cancel is not None:
-            _native.library().dcs_cancel_trigger(self.cancel)
+        _native.library().dcs_cancel_trigger(self.cancel)
 
 
 # The call the current thread is making in C, for the log callback (which C calls on the

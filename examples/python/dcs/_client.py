@@ -18,10 +18,8 @@ from ._values import Action, InstanceStatus, Outcome, Result, Status
 if TYPE_CHECKING:
     from . import _log  # imported when a client logs: `logging` is slow to import
 
-# uint32_t milliseconds: the largest timeout or deadline C can take, in seconds.
-_MAX_MILLISECONDS = 2**32 - 1
-_DEFAULT_CONNECT_SECONDS = 10.0
-_DEFAULT_TOTAL_SECONDS = 30.0
+# What a uint32_t holds: the largest count, and milliseconds of timeout or deadline, C takes.
+_UINT32_MAX = 2**32 - 1
 # wait=True: as long as dcsctl --wait waits (examples/c/dcsctl.c).
 DEFAULT_WAIT_SECONDS = 600
 
@@ -57,8 +55,8 @@ def _milliseconds(seconds: object, name: str, *, zero: bool = False) -> int:
         raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
     milliseconds = float(seconds) * 1000
     lowest = 0 if zero else 1
-    if not (math.isfinite(milliseconds) and lowest <= round(milliseconds) <= _MAX_MILLISECONDS):
-        raise InvalidArgument(f"{name} must be from {'0' if zero else '0.001'} to {_MAX_MILLISECONDS / 1000} "
+    if not (math.isfinite(milliseconds) and lowest <= round(milliseconds) <= _UINT32_MAX):
+        raise InvalidArgument(f"{name} must be from {'0' if zero else '0.001'} to {_UINT32_MAX / 1000} "
                               f"seconds, not {seconds!r}")
     return round(milliseconds)
 
@@ -107,11 +105,13 @@ def _action(action: Union[Action, str]) -> Action:
     raise TypeError(f"action must be an Action or a str, not {type(action).__name__}")
 
 
-def _check_setter(lib: ctypes.CDLL, cfg: _native.ConfigHandle, status: int) -> None:
+def _check_setter(lib: ctypes.CDLL, cfg: _native.ConfigHandle, status: int, setting: Optional[str] = None) -> None:
     """Raises for a setter or dcs_config_from_env that did not return DCS_OK; the message is
-    dcs_config_error's (they have no dcs_error)."""
+    dcs_config_error's (they have no dcs_error), after the keyword argument(s) it is about: C
+    checks the values and names its own arguments."""
     if status != Status.OK:
-        raise error_for(status, lib.dcs_config_error(cfg).decode("utf-8", "replace"))
+        message = lib.dcs_config_error(cfg).decode("utf-8", "replace")
+        raise error_for(status, message if setting is None else f"{setting}: {message}")
 
 
 def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optional[str] = None,
@@ -139,19 +139,18 @@ def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optiona
     if auth_token is not None:
         _check_setter(lib, cfg, lib.dcs_config_set_auth_token(cfg, _encode(auth_token, "auth_token")))
     if connect_timeout is not None or timeout is not None:
-        total_ms = _milliseconds(_DEFAULT_TOTAL_SECONDS if timeout is None else timeout, "timeout")
-        connect_ms = (min(_milliseconds(_DEFAULT_CONNECT_SECONDS, "connect_timeout"), total_ms)
-                      if connect_timeout is None else _milliseconds(connect_timeout, "connect_timeout"))
-        if connect_ms > total_ms:
-            raise InvalidArgument(f"connect_timeout ({connect_ms / 1000} s) must not exceed timeout "
-                                  f"({total_ms / 1000} s{', the default' if timeout is None else ''})")
-        _check_setter(lib, cfg, lib.dcs_config_set_timeouts(cfg, connect_ms, total_ms))
+        # One of the two given: the other keeps the library's default (a timeout shorter than
+        # the default connect timeout bounds that too).
+        total_ms = (_native.DEFAULT_TOTAL_TIMEOUT_MS if timeout is None else _milliseconds(timeout, "timeout"))
+        connect_ms = (min(_native.DEFAULT_CONNECT_TIMEOUT_MS, total_ms) if connect_timeout is None
+                      else _milliseconds(connect_timeout, "connect_timeout"))
+        _check_setter(lib, cfg, lib.dcs_config_set_timeouts(cfg, connect_ms, total_ms), "connect_timeout/timeout")
     if max_retries is not None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int):
             raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
-        if not 0 <= max_retries <= 10:
-            raise InvalidArgument(f"max_retries must be from 0 to 10, not {max_retries}")
-        _check_setter(lib, cfg, lib.dcs_config_set_max_retries(cfg, max_retries))
+        if not 0 <= max_retries <= _UINT32_MAX:  # C checks the rest
+            raise InvalidArgument(f"max_retries must not be negative or beyond 2**32 - 1, not {max_retries}")
+        _check_setter(lib, cfg, lib.dcs_config_set_max_retries(cfg, max_retries), "max_retries")
     if ca_file is not None:
         _check_setter(lib, cfg, lib.dcs_config_set_ca_file(cfg, _encode_path(ca_file, "ca_file")))
     if insecure is not None:
@@ -341,8 +340,8 @@ class Client:
     def cancel_all(self) -> int:
         """Cancels every call running on this client now, in any thread: each raises Cancelled
         within about 50 ms. Calls started afterwards are not affected, nor are other calls
-        sharing their CancelToken; instance_status() cannot be cancelled (C gives it no
-        options). Returns how many calls were cancelled. Any thread; safe in a signal handler."""
+        sharing their CancelToken. Returns how many calls were cancelled. Any thread; safe in a
+        signal handler."""
         with self._lock:
             calls = list(self._cancellable)
             for call in calls:
@@ -361,10 +360,12 @@ class Client:
     # Calls ---------------------------------------------------------------------------------
 
     def _run(self, invoke: Callable[[ctypes.CDLL, _native.ClientHandle, Any, Any, Any], int],
-             options: _native.CallOptions, cancel: Optional[CancelToken], raise_on_partial: bool) -> List[Result]:
+             options: _native.CallOptions, cancel: Optional[CancelToken],
+             finish: Callable[[ctypes.CDLL, int, _native.ResultsHandle, _native.ErrorHandle], Any]) -> Any:
         """Runs one call with its own dcs_cancel (see _cancel), linked to `cancel` and to
-        cancel_all(); `invoke(lib, client, options, results, err)` makes the C call. Returns
-        or raises as call() says."""
+        cancel_all(); `invoke(lib, client, options, results, err)` makes the C call, and
+        `finish(lib, status, results, err)` returns its value or raises, before results and
+        err are freed."""
         lib = _native.library()
         results = _native.ResultsHandle()
         err = _native.ErrorHandle()
@@ -388,10 +389,7 @@ class Client:
                         self._cancellable.discard(state)
             finally:
                 self._leave()
-            collected = _read_results(lib, results)
-            if status == Status.OK or (status == Status.EPARTIAL and not raise_on_partial):
-                return collected
-            raise _read_error(lib, status, err, collected)
+            return finish(lib, status, results, err)
         finally:
             lib.dcs_results_free(results)
             lib.dcs_error_free(err)
@@ -399,6 +397,18 @@ class Client:
                 lib.dcs_cancel_free(state.cancel)
                 if state.interrupt is not None:
                     raise state.interrupt  # with the call's error, if any, as its __context__
+
+    @staticmethod
+    def _results_of(raise_on_partial: bool) -> Callable[[ctypes.CDLL, int, _native.ResultsHandle,
+                                                         _native.ErrorHandle], List[Result]]:
+        """The `finish` of the calls that hand out results: them, or the error with them."""
+        def finish(lib: ctypes.CDLL, status: int, results: _native.ResultsHandle,
+                   err: _native.ErrorHandle) -> List[Result]:
+            collected = _read_results(lib, results)
+            if status == Status.OK or (status == Status.EPARTIAL and not raise_on_partial):
+                return collected
+            raise _read_error(lib, status, err, collected)
+        return finish
 
     def call(self, action: Union[Action, str], ids: Iterable[str], *, timeout: Optional[float] = None,
              wait: Union[bool, float, None] = False, cancel: Optional[CancelToken] = None,
@@ -436,7 +446,7 @@ class Client:
             status: int = lib.dcs_call(handle, action.value, array, len(encoded), *out)
             return status
 
-        return self._run(invoke, options, cancel, raise_on_partial)
+        return self._run(invoke, options, cancel, self._results_of(raise_on_partial))
 
     def restart(self, ids: Iterable[str], *, timeout: Optional[float] = None, wait: Union[bool, float, None] = False,
                 cancel: Optional[CancelToken] = None) -> List[Result]:
@@ -476,30 +486,32 @@ class Client:
             status: int = lib.dcs_wait_running_with(handle, array, len(encoded), timeout_ms, *out)
             return status
 
-        return self._run(invoke, _native.CallOptions(_native.CALL_OPTIONS_VERSION, 0, None, 0), cancel, True)
+        return self._run(invoke, _native.CallOptions(_native.CALL_OPTIONS_VERSION, 0, None, 0), cancel,
+                         self._results_of(True))
 
-    def instance_status(self, instance_id: str) -> InstanceStatus:
+    def instance_status(self, instance_id: str, *, timeout: Optional[float] = None,
+                        cancel: Optional[CancelToken] = None) -> InstanceStatus:
         """The instance's current status (GET /v2/{project_id}/instances/{id}); OTHER for one
-        this library does not know. Raises ApiError for an unknown instance (HTTP 404,
-        DCS.3022), InvalidArgument for a malformed id. Bounded by the client's timeouts: this
-        method does not offer a deadline or cancellation (dcs_get_instance_status_with would).
+        this library does not know. timeout: seconds for the query, retries included
+        (dcs_call_options.deadline_ms); None: the client's own timeouts bound it. cancel (and
+        cancel_all()) end it with Cancelled. Raises ApiError for an unknown instance (HTTP 404,
+        DCS.3022), InvalidArgument for a malformed id (dcs_get_instance_status_with).
         """
         encoded = _encode(instance_id, "instance_id")
-        lib = _native.library()
+        options = _native.CallOptions(_native.CALL_OPTIONS_VERSION,
+                                      0 if timeout is None else _milliseconds(timeout, "timeout"), None, 0)
+        _check_cancel(cancel)
         out = ctypes.c_int(InstanceStatus.OTHER.value)
-        err = _native.ErrorHandle()
-        handle = self._enter()
-        state = _CallState(None)
-        try:
-            try:
-                status = _in_call(state, lambda: lib.dcs_get_instance_status(handle, encoded, ctypes.byref(out),
-                                                                             ctypes.byref(err)))
-            finally:
-                self._leave()
+
+        def invoke(lib: ctypes.CDLL, handle: _native.ClientHandle, options: Any, _results: Any, err: Any) -> int:
+            status: int = lib.dcs_get_instance_status_with(handle, encoded, options, ctypes.byref(out), err)
+            return status
+
+        def finish(lib: ctypes.CDLL, status: int, _results: _native.ResultsHandle,
+                   err: _native.ErrorHandle) -> InstanceStatus:
             if status != Status.OK:
                 raise _read_error(lib, status, err, [])
             return InstanceStatus(out.value)
-        finally:
-            lib.dcs_error_free(err)
-            if state.interrupt is not None:
-                raise state.interrupt
+
+        result: InstanceStatus = self._run(invoke, options, cancel, finish)
+        return result

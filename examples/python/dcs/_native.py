@@ -69,6 +69,11 @@ class CallOptions(ctypes.Structure):
 
 CALL_OPTIONS_VERSION = 2
 
+# The defaults of a new dcs_config (DCS_DEFAULT_* in dcs.h; ctypes cannot read a #define, and
+# Tests/python/test_binding_library.py checks these against the header).
+DEFAULT_CONNECT_TIMEOUT_MS = 10000
+DEFAULT_TOTAL_TIMEOUT_MS = 30000
+
 # typedef void (*dcs_log_fn)(dcs_log_level level, const char *message, void *user);
 LogFunction = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
