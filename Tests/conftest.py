@@ -9,6 +9,21 @@ from emulator import Emulator  # noqa: E402
 
 
 @pytest.fixture(scope="session")
+def batch_emulator():
+    """The default fleet plus emu-0001..emu-0120, restarts complete at once so that calls can
+    repeat; its log (no secret may reach it) is kept. Shared by the C and the binding tests."""
+    with Emulator(["--record-requests", "--restart-seconds", "0", "--generated-instances", "120"]) as running:
+        yield running
+
+
+@pytest.fixture
+def emu(batch_emulator):
+    """The batch emulator, reset: no faults, counters at zero, no recorded requests."""
+    batch_emulator.reset()
+    return batch_emulator
+
+
+@pytest.fixture(scope="session")
 def emulator():
     """One emulator for the session, with the harness's test credentials."""
     with Emulator(["--record-requests", "--restart-seconds", "0.2"]) as running:

@@ -19,34 +19,6 @@
 
 #include "check.h"
 
-/* Checks that results hold exactly `count` entries with these ids and outcomes, in order. */
-static void check_results(dcs_results *results, const char *const *ids, const dcs_outcome *outcomes, size_t count) {
-    CHECK(results != NULL);
-    CHECK(dcs_results_count(results) == count);
-    const char *id;
-    dcs_outcome outcome;
-    for (size_t i = 0; i < count; i++) {
-        if (!dcs_results_next(results, &id, &outcome)) {
-            fprintf(stderr, "results end after %zu of %zu entries\n", i, count);
-            failures++;
-            return;
-        }
-        if (strcmp(id, ids[i]) != 0 || outcome != outcomes[i]) {
-            fprintf(stderr, "entry %zu: %s %s, expected %s %s\n", i, id, dcs_outcome_name(outcome),
-                    ids[i], dcs_outcome_name(outcomes[i]));
-            failures++;
-        }
-    }
-    CHECK(dcs_results_next(results, &id, &outcome) == 0);
-}
-
-static void check_all(dcs_results *results, const char *const *ids, size_t count, dcs_outcome outcome) {
-    dcs_outcome *outcomes = calloc(count, sizeof *outcomes);
-    for (size_t i = 0; i < count; i++) outcomes[i] = outcome;
-    check_results(results, ids, outcomes, count);
-    free(outcomes);
-}
-
 /* --- cases --------------------------------------------------------------- */
 
 static void test_version_and_names(void) {
@@ -127,18 +99,14 @@ static void test_wrong_sk(void) {
     CHECK_STATUS(dcs_config_set_credentials(cfg, env("HUAWEICLOUD_SDK_AK"), "not-the-secret-key", NULL), DCS_OK);
     dcs_client *client = client_from(cfg);
     const char *ids[] = {RUNNING_6, RUNNING_5};
-    dcs_results *results = NULL;
-    dcs_error *err = NULL;
-    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), DCS_EAPI);
-    check_all(results, ids, 2, DCS_OUTCOME_FAILED);
-    CHECK_STATUS(dcs_error_status(err), DCS_EAPI);
-    CHECK(dcs_error_http_status(err) == 401);
-    CHECK(strcmp(dcs_error_code(err), "APIGW.0301") == 0);
-    CHECK(strlen(dcs_error_request_id(err)) == 32);
-    CHECK_CONTAINS(dcs_error_message(err), "401");
-    CHECK(strstr(dcs_error_message(err), "not-the-secret-key") == NULL);
-    dcs_results_free(results);
-    dcs_error_free(err);
+    struct call call = call_expecting(client, DCS_ACTION_RESTART, ids, 2, NULL, DCS_EAPI, DCS_OUTCOME_FAILED);
+    CHECK_STATUS(dcs_error_status(call.err), DCS_EAPI);
+    CHECK(dcs_error_http_status(call.err) == 401);
+    CHECK(strcmp(dcs_error_code(call.err), "APIGW.0301") == 0);
+    CHECK(strlen(dcs_error_request_id(call.err)) == 32);
+    CHECK_CONTAINS(dcs_error_message(call.err), "401");
+    CHECK(strstr(dcs_error_message(call.err), "not-the-secret-key") == NULL);
+    call_free(&call);
     dcs_client_free(client);
 }
 
@@ -480,14 +448,10 @@ static void test_connection_refused_is_not_sent(void) {
     CHECK_STATUS(dcs_config_set_max_retries(cfg, 1), DCS_OK);
     dcs_client *client = client_from(cfg);
     const char *ids[] = {RUNNING_6, RUNNING_5};
-    dcs_results *results = NULL;
-    dcs_error *err = NULL;
-    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), DCS_ETRANSPORT);
-    check_all(results, ids, 2, DCS_OUTCOME_NOT_SENT);
-    CHECK(dcs_error_http_status(err) == 0);
-    CHECK_CONTAINS(dcs_error_message(err), "not sent");
-    dcs_results_free(results);
-    dcs_error_free(err);
+    struct call call = call_expecting(client, DCS_ACTION_RESTART, ids, 2, NULL, DCS_ETRANSPORT, DCS_OUTCOME_NOT_SENT);
+    CHECK(dcs_error_http_status(call.err) == 0);
+    CHECK_CONTAINS(dcs_error_message(call.err), "not sent");
+    call_free(&call);
     dcs_client_free(client);
 }
 
@@ -499,16 +463,12 @@ static void run_single(dcs_status want_status, dcs_outcome want_outcome, int wan
     CHECK_STATUS(dcs_config_set_timeouts(cfg, 1000, (uint32_t)atoi(env("DCS_TEST_TOTAL_MS")) ?: 2000), DCS_OK);
     dcs_client *client = client_from(cfg);
     const char *ids[] = {RUNNING_6, RUNNING_5};
-    dcs_results *results = NULL;
-    dcs_error *err = NULL;
-    CHECK_STATUS(dcs_restart(client, ids, 2, &results, &err), want_status);
-    check_all(results, ids, 2, want_outcome);
-    CHECK(dcs_error_http_status(err) == want_http);
-    CHECK(strcmp(dcs_error_code(err), want_code) == 0);
-    if (want_http != 0) CHECK(strlen(dcs_error_request_id(err)) > 0);
-    CHECK_CONTAINS(dcs_error_message(err), want_message);
-    dcs_results_free(results);
-    dcs_error_free(err);
+    struct call call = call_expecting(client, DCS_ACTION_RESTART, ids, 2, NULL, want_status, want_outcome);
+    CHECK(dcs_error_http_status(call.err) == want_http);
+    CHECK(strcmp(dcs_error_code(call.err), want_code) == 0);
+    if (want_http != 0) CHECK(strlen(dcs_error_request_id(call.err)) > 0);
+    CHECK_CONTAINS(dcs_error_message(call.err), want_message);
+    call_free(&call);
     dcs_client_free(client);
 }
 
@@ -613,16 +573,12 @@ static void test_messages_hold_no_secret(void) {
 static void test_dead_reused_connection_is_not_resent(void) {
     dcs_client *client = client_from_env();
     const char *ids[] = {RUNNING_6};
-    dcs_results *results = NULL;
-    dcs_error *err = NULL;
-    CHECK_STATUS(dcs_flush(client, ids, 1, &results, &err), DCS_OK);
-    dcs_results_free(results);
+    struct call call = call_expecting(client, DCS_ACTION_FLUSH, ids, 1, NULL, DCS_OK, DCS_OUTCOME_SUCCESS);
+    call_free(&call);
     /* The driver armed a reset for the second request. */
-    CHECK_STATUS(dcs_flush(client, ids, 1, &results, &err), DCS_ETRANSPORT);
-    check_all(results, ids, 1, DCS_OUTCOME_UNKNOWN);
-    CHECK_CONTAINS(dcs_error_message(err), "may have been applied");
-    dcs_results_free(results);
-    dcs_error_free(err);
+    call = call_expecting(client, DCS_ACTION_FLUSH, ids, 1, NULL, DCS_ETRANSPORT, DCS_OUTCOME_UNKNOWN);
+    CHECK_CONTAINS(dcs_error_message(call.err), "may have been applied");
+    call_free(&call);
     dcs_client_free(client);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "dcs.h"
@@ -109,6 +110,58 @@ static inline void check_outcomes(dcs_results *results, const dcs_outcome *want,
             failures++;
         }
     }
+}
+
+/* Checks that results hold exactly `count` entries with these ids and outcomes, in order. */
+static inline void check_results(dcs_results *results, const char *const *ids, const dcs_outcome *outcomes, size_t count) {
+    CHECK(results != NULL);
+    CHECK(dcs_results_count(results) == count);
+    const char *id;
+    dcs_outcome outcome;
+    for (size_t i = 0; i < count; i++) {
+        if (!dcs_results_next(results, &id, &outcome)) {
+            fprintf(stderr, "results end after %zu of %zu entries\n", i, count);
+            failures++;
+            return;
+        }
+        if (strcmp(id, ids[i]) != 0 || outcome != outcomes[i]) {
+            fprintf(stderr, "entry %zu: %s %s, expected %s %s\n", i, id, dcs_outcome_name(outcome),
+                    ids[i], dcs_outcome_name(outcomes[i]));
+            failures++;
+        }
+    }
+    CHECK(dcs_results_next(results, &id, &outcome) == 0);
+}
+
+static inline void check_all(dcs_results *results, const char *const *ids, size_t count, dcs_outcome outcome) {
+    dcs_outcome *outcomes = calloc(count, sizeof *outcomes);
+    for (size_t i = 0; i < count; i++) outcomes[i] = outcome;
+    check_results(results, ids, outcomes, count);
+    free(outcomes);
+}
+
+/* One call, made and checked: its status, and every entry's outcome, in the order of `ids`.
+ * Results and error stay for the case's own checks; call_free frees both. */
+struct call {
+    dcs_status status;
+    dcs_results *results;
+    dcs_error *err;
+};
+
+static inline struct call call_expecting(dcs_client *client, dcs_action action, const char *const *ids, size_t count,
+                                         const dcs_call_options *options, dcs_status want, dcs_outcome outcome) {
+    struct call call = {DCS_OK, NULL, NULL};
+    call.status = dcs_call(client, action, ids, count, options, &call.results, &call.err);
+    CHECK_STATUS(call.status, want);
+    check_all(call.results, ids, count, outcome);
+    return call;
+}
+
+static inline void call_free(struct call *call) {
+    dcs_results_free(call->results);
+    dcs_error_free(call->err);
+    call->results = NULL;
+    call->err = NULL;
 }
 
 struct test_case {

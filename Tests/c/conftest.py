@@ -1,5 +1,5 @@
-"""Fixtures for the tests that drive libdcs through its C ABI: the built library, the C test
-program compiled against include/dcs.h, and an emulator with a fleet big enough for batching."""
+"""Fixtures for the tests that drive libdcs through its C ABI: the built library and the C test
+program compiled against include/dcs.h (the emulator, `emu`, is Tests/conftest.py's)."""
 
 import os
 import subprocess
@@ -7,7 +7,6 @@ import subprocess
 import pytest
 
 from c_support import MEMCHECK, REPO, TIME_SCALE, compile_c, library_path
-from emulator import Emulator
 
 
 @pytest.fixture(scope="session")
@@ -36,15 +35,3 @@ def dcsctl(libdcs):
         pytest.fail(f"no {path}: run scripts/build.sh")
     return path
 
-
-@pytest.fixture(scope="session")
-def abi_emulator():
-    """Default fleet plus emu-0001..emu-0120; restarts complete at once so calls can repeat."""
-    with Emulator(["--record-requests", "--restart-seconds", "0", "--generated-instances", "120"]) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(abi_emulator):
-    abi_emulator.reset()
-    return abi_emulator

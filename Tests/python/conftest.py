@@ -17,21 +17,6 @@ from emulator import Emulator, TEST_AK, TEST_PROJECT_ID, TEST_SK  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def binding_emulator():
-    """Default fleet plus emu-0001..emu-0120; restarts complete at once so calls can repeat."""
-    with Emulator(["--record-requests", "--restart-seconds", "0", "--generated-instances", "120",
-                   "--quiet"]) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(binding_emulator):
-    """The session's emulator, reset: no faults, counters at zero, no recorded requests."""
-    binding_emulator.reset()
-    return binding_emulator
-
-
-@pytest.fixture(scope="session")
 def quick_restarts_emulator():
     with Emulator(["--record-requests", "--restart-seconds", "0.5", "--quiet"]) as emulator:
         yield emulator
