@@ -12,7 +12,8 @@ from emulator import Emulator  # noqa: E402
 def batch_emulator():
     """The default fleet plus emu-0001..emu-0120, restarts complete at once so that calls can
     repeat; its log (no secret may reach it) is kept. Shared by the C and the binding tests."""
-    with Emulator(["--record-requests", "--restart-seconds", "0", "--generated-instances", "120"]) as running:
+    # --record-secrets: the tests compare what was sent (signatures, tokens) with what they see.
+    with Emulator(["--record-requests", "--record-secrets", "--restart-seconds", "0", "--generated-instances", "120"]) as running:
         yield running
 
 

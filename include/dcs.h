@@ -22,8 +22,30 @@
  *     threads (Go's goroutines do).
  *   - No input makes the library crash the host process: bad arguments get
  *     DCS_EINVAL with a message that names the argument, and nothing is sent.
- *   - Secrets (SK, security token, IAM token, signatures) never appear in any
- *     message the library produces.
+ *   - Secrets (SK, security token, IAM token, a proxy's password, signatures)
+ *     never appear in any message or log line the library produces, not even
+ *     in part: any run of 8 or more characters of one is replaced by
+ *     "[redacted]", also where an answer quotes it. Messages and log lines are
+ *     one line: control characters, U+2028, U+2029 and the bidirectional
+ *     controls (U+202A to U+202E, U+2066 to U+2069) become spaces.
+ *   - fork(): a client may be used in both processes after a fork (the way
+ *     prefork servers and Python's multiprocessing use one made at import
+ *     time). The child never uses a connection it inherited: at its first call
+ *     it closes its copies of them, without writing on them (the parent's TLS
+ *     sessions go on), and opens its own. Each inherited connection leaves a
+ *     few kilobytes in the child. Calls in flight in other threads at the
+ *     moment of the fork do not exist in the child.
+ *   - Proxies: an endpoint on loopback (the emulator) is never reached through
+ *     a proxy. Other endpoints go through the proxy that
+ *     dcs_config_set_proxy names, else the one the environment names as
+ *     libcurl reads it (https_proxy, or http_proxy for http:// endpoints;
+ *     all_proxy; no_proxy lists hosts reached directly; upper or lower case).
+ *     An https:// endpoint is reached through a CONNECT tunnel: the proxy sees
+ *     the host name, not the request.
+ *   - Files the library reads (the CA file, Huawei's credentials file) are
+ *     opened without blocking and must be regular files: anything else (a
+ *     FIFO, a device, a directory) is DCS_ECONFIG, where the function reading
+ *     it says, never a call that waits forever.
  */
 #ifndef DCS_H
 #define DCS_H
@@ -140,7 +162,7 @@ dcs_status dcs_config_set_endpoint(dcs_config *cfg, const char *url);
 dcs_status dcs_config_set_region(dcs_config *cfg, const char *region);
 
 /* The project id of the region (32 hex characters in practice); letters,
- * digits, '-', '_' and '.', at most 64. */
+ * digits, '-', '_', '.' and '~', at most 64, neither "." nor "..". */
 dcs_status dcs_config_set_project_id(dcs_config *cfg, const char *project_id);
 
 /* AK/SK credentials; requests are signed with SDK-HMAC-SHA256.
@@ -170,8 +192,16 @@ dcs_status dcs_config_set_max_retries(dcs_config *cfg, uint32_t retries);
 
 /* A PEM file of CA certificates to verify the service's certificate with,
  * instead of the system's store. NULL goes back to the system's store.
- * dcs_client_new checks that the file can be read (DCS_ECONFIG). */
+ * dcs_client_new checks that it is a regular file that can be read
+ * (DCS_ECONFIG otherwise). */
 dcs_status dcs_config_set_ca_file(dcs_config *cfg, const char *pem_path);
+
+/* The proxy for requests to an endpoint that is not on loopback (see the
+ * conventions at the top): "scheme://[user[:password]@]host[:port]" with
+ * scheme http, https, socks4, socks4a, socks5 or socks5h; "" for no proxy at
+ * all, whatever the environment says; NULL (the default) for the proxy the
+ * environment names. The password never appears in a message. */
+dcs_status dcs_config_set_proxy(dcs_config *cfg, const char *proxy_url);
 
 /* Non-zero turns TLS certificate and host name verification off and allows
  * http:// to any host. For tests only: an attacker on the path can then read
@@ -223,7 +253,8 @@ dcs_status dcs_config_set_log(dcs_config *cfg, dcs_log_level min_level, dcs_log_
 /* Reads the environment, then Huawei's credentials file:
  *   HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (both or neither),
  *   HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT,
- *   DCS_REGION; then, when no endpoint is set and a region is known,
+ *   DCS_PROXY (as dcs_config_set_proxy; the standard proxy variables are
+ *   read by libcurl at each request, not here), DCS_REGION; then, when no endpoint is set and a region is known,
  *   HUAWEICLOUD_SDK_REGION_DCS_{REGION} (the region upper-cased, '-' as '_',
  *   e.g. HUAWEICLOUD_SDK_REGION_DCS_CN_NORTH_4) as the endpoint, as Huawei's
  *   SDKs honour it;
@@ -234,7 +265,8 @@ dcs_status dcs_config_set_log(dcs_config *cfg, dcs_log_level min_level, dcs_log_
  * A variable that is unset or empty leaves its setting alone; one that is set
  * applies as its setter would. Returns DCS_ECONFIG, naming the variable or
  * file, when a value is malformed, only one of AK and SK is set, or the file
- * named by HUAWEICLOUD_SDK_CREDENTIALS_FILE cannot be read; settings read
+ * named by HUAWEICLOUD_SDK_CREDENTIALS_FILE cannot be read, or either file is
+ * there but is not a regular file; settings read
  * before the bad one stay applied. Nothing is ever written, to the home
  * directory or anywhere. */
 dcs_status dcs_config_from_env(dcs_config *cfg);
@@ -268,8 +300,10 @@ void dcs_client_free(dcs_client *client);
  *
  * Arguments: client, instance_ids and out must not be NULL; count must be
  * 1 to DCS_MAX_IDS_PER_CALL; each id must be non-empty, at most
- * DCS_MAX_ID_BYTES bytes, valid UTF-8 without control characters, and appear
- * once. Anything else returns DCS_EINVAL naming the argument
+ * DCS_MAX_ID_BYTES bytes, valid UTF-8 without control characters, neither
+ * "." nor ".." (a URL path reads them as steps), and appear once. Ids are
+ * compared as bytes, everywhere: two spellings of one text (NFC and NFD) are
+ * two ids. Anything else returns DCS_EINVAL naming the argument
  * ("instance_ids[3] ..."), with *out NULL and nothing sent.
  *
  * Batching: ids are sent in requests of at most DCS_MAX_IDS_PER_REQUEST, in
@@ -288,10 +322,21 @@ void dcs_client_free(dcs_client *client);
  * for the first failed request (see dcs_status).
  *
  * Never twice: a request that may have reached the service (a timeout or a
- * connection reset after sending, a 5xx answer, an unreadable answer) is not
- * sent again, neither by the library nor by libcurl; its instances get
- * DCS_OUTCOME_UNKNOWN. Only requests that certainly were not applied are
- * retried (see dcs_config_set_max_retries).
+ * connection reset after sending, a 5xx answer other than 503, an unreadable
+ * answer) is not sent again, neither by the library nor by libcurl; its
+ * instances get DCS_OUTCOME_UNKNOWN. Only requests that certainly were not
+ * applied are retried (see dcs_config_set_max_retries), and when they are
+ * refused to the end (429, 503, a busy refusal) their instances are
+ * DCS_OUTCOME_FAILED: not applied.
+ *
+ * Answers: a 200 that lists an instance more than once (with the same result
+ * or not) does not say what happened to it: DCS_OUTCOME_UNKNOWN, and the
+ * call's status is DCS_EPROTOCOL, as for one it leaves out. Ids in an answer
+ * that were not asked for change nothing; they are logged (DCS_LOG_WARN).
+ * An answer whose headers pass 64 KiB, or whose body passes 1 MiB, is
+ * refused: DCS_EPROTOCOL, its instances DCS_OUTCOME_UNKNOWN. A deadline
+ * (dcs_call_options.deadline_ms) that runs out while a connection is being
+ * opened is DCS_ETIMEOUT, its instances DCS_OUTCOME_NOT_SENT.
  * ------------------------------------------------------------------------ */
 
 dcs_status dcs_restart(dcs_client *client, const char *const *instance_ids, size_t count,
@@ -327,8 +372,8 @@ typedef struct dcs_call_options {
     /* Version 2. NULL: not cancellable. Otherwise triggering it from another
      * thread ends the call within about 50 ms: DCS_ECANCELED, a request in
      * flight DCS_OUTCOME_UNKNOWN (it was sent), a request waiting to be sent
-     * again the outcome of its last attempt (UNKNOWN after a 503, FAILED after
-     * a 429 or a busy refusal, NOT_SENT after a refused connection), the rest
+     * again the outcome of its last attempt (FAILED after a 429, a 503 or a
+     * busy refusal, NOT_SENT after a refused connection), the rest
      * DCS_OUTCOME_NOT_SENT. The token must outlive the call. */
     dcs_cancel *cancel;
     /* Version 2. 0: return when the service has answered. Otherwise, then

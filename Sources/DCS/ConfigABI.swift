@@ -107,6 +107,16 @@ public func dcs_config_set_ca_file(_ cfg: OpaquePointer?, _ pemPath: UnsafePoint
     }
 }
 
+@_cdecl("dcs_config_set_proxy")
+public func dcs_config_set_proxy(_ cfg: OpaquePointer?, _ proxyURL: UnsafePointer<CChar>?) -> Int32 {
+    updateConfig(cfg) { (settings: inout ClientSettings) throws(ArgumentError) in
+        let url = try proxyURL.map { (pointer) throws(ArgumentError) in
+            try readCString(pointer, argument: "proxy_url", maxBytes: ArgumentLimits.url)
+        }
+        try settings.setProxy(url)
+    }
+}
+
 @_cdecl("dcs_config_set_insecure")
 public func dcs_config_set_insecure(_ cfg: OpaquePointer?, _ skipTLSVerify: Int32) -> Int32 {
     updateConfig(cfg) { (settings: inout ClientSettings) throws(ArgumentError) in
@@ -147,29 +157,13 @@ public func dcs_config_set_log(_ cfg: OpaquePointer?, _ minimum: Int32,
     }
 }
 
-/// A file's text, for the credentials file; nil when it cannot be read or is implausibly large.
-private func readSmallTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    let limit = 64 * 1024
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count == 0 { break }
-        bytes.append(contentsOf: buffer[..<count])
-        if bytes.count > limit { return nil }
-    }
-    return ferror(file) == 0 ? String(decoding: bytes, as: UTF8.self) : nil
-}
-
 @_cdecl("dcs_config_from_env")
 public func dcs_config_from_env(_ cfg: OpaquePointer?) -> Int32 {
     guard let cfg else { return CallStatus.invalidArgument.rawValue }
     let box = Unmanaged<ConfigBox>.borrow(cfg)
     do throws(ConfigurationError) {
         try box.settings.applyEnvironment({ name in getenv(name).map { String(cString: $0) } },
-                                          readFile: readSmallTextFile)
+                                          readFile: { RegularFile.readText($0, limit: 64 * 1024) })
     } catch {
         return box.record(.configuration, error.message)
     }

@@ -61,15 +61,25 @@ public struct RequestSigner: Sendable {
         }
     }
 
-    /// The `Authorization` header value of a request with `headers` and this `X-Sdk-Date`.
-    public func authorization(method: String, path: String, headers: HeaderSet, date: String, body: [UInt8]) -> String {
+    /// An `Authorization` header value and the signature in it, which the client keeps out of
+    /// what it shows.
+    public struct SignedAuthorization: Sendable {
+        public let value: String
+        public let signature: String
+    }
+
+    /// The `Authorization` of a request with `headers` and this `X-Sdk-Date`.
+    public func authorization(method: String, path: String, query: [(String, String)] = [], headers: HeaderSet,
+                              date: String, body: [UInt8]) -> SignedAuthorization {
         var lines = headers.linesBeforeDate
         lines.reserveCapacity(lines.count + headers.linesAfterDate.count + 32)
         Self.appendCanonicalLine((name: "x-sdk-date", value: date), to: &lines)
         lines += headers.linesAfterDate
-        let canonical = Self.canonicalRequest(method: method, path: path, query: [], canonicalHeaderLines: lines,
+        let canonical = Self.canonicalRequest(method: method, path: path, query: query, canonicalHeaderLines: lines,
                                               signedNames: headers.signedNames, body: body)
-        return authorizationValue(signedNames: headers.signedNames, signature: sign(canonical, date: date))
+        let signature = sign(canonical, date: date)
+        return SignedAuthorization(value: authorizationValue(signedNames: headers.signedNames, signature: signature),
+                                   signature: signature)
     }
 
     /// `headers` in canonical form (`canonicalHeaders`).

@@ -58,8 +58,11 @@ struct EmulatorCommand: ParsableCommand {
             help: "Run the emulator's clock N seconds off real time (may be negative): the Date header and the X-Sdk-Date check use it.")
     var clockOffsetSeconds = 0
 
-    @Flag(help: "Keep the last 1000 API requests for GET /_emulator/requests.")
+    @Flag(help: "Keep the last 1000 API requests for GET /_emulator/requests (tokens and signatures shown as [redacted]).")
     var recordRequests = false
+
+    @Flag(help: "With --record-requests: show tokens and signatures as sent, for tests that check them. Never in a bug report.")
+    var recordSecrets = false
 
     @Option(help: "Queue a fault at start: kind[:count[:skip]]. Repeatable.")
     var fault: [String] = []
@@ -76,6 +79,7 @@ struct EmulatorCommand: ParsableCommand {
         guard restartSeconds >= 0, restartSeconds.isFinite else { throw ValidationError("--restart-seconds must be >= 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if redisServer != nil && !redis { throw ValidationError("--redis-server is for --redis only") }
+        if recordSecrets && !recordRequests { throw ValidationError("--record-secrets is for --record-requests only") }
         guard abs(clockOffsetSeconds) <= EmulatorClock.offsetLimit else {
             throw ValidationError("--clock-offset-seconds must be in -\(EmulatorClock.offsetLimit)...\(EmulatorClock.offsetLimit)")
         }
@@ -120,7 +124,7 @@ struct EmulatorCommand: ParsableCommand {
         let authenticator = Authenticator(accessKey: ak, secretKey: sk, securityToken: securityToken,
                                           authToken: authToken, clock: EmulatorClock(offsetSeconds: clockOffsetSeconds))
         let emulator = Emulator(fleet: fleet, faults: FaultPlan(scheduled),
-                                traffic: Traffic(recordsRequests: recordRequests),
+                                traffic: Traffic(recordsRequests: recordRequests, showsSecrets: recordSecrets),
                                 service: StatusService(projectID: projectId, authenticator: authenticator, fleet: fleet))
 
         signal(SIGPIPE, SIG_IGN)

@@ -23,10 +23,21 @@ enum Fault: Sendable {
     case missingResults
     /// Checks the request as usual, acts on nothing, answers `failed` for every id.
     case allFailed
+    /// An error answer that quotes a piece of the request's credentials (its X-Security-Token or
+    /// X-Auth-Token, or the Signature of its Authorization): `length` characters (0: to the end)
+    /// from `offset`, in one field the client copies: the body's error_msg, error_code or
+    /// request_id, the X-Request-Id or Content-Type header, or the text of an HTML page.
+    case echoSecret(source: EchoSource, field: EchoField, offset: Int, length: Int)
+
+    enum EchoSource: String, Sendable, CaseIterable { case token, signature }
+    enum EchoField: String, Sendable, CaseIterable {
+        case errorMsg = "error_msg", errorCode = "error_code", bodyRequestID = "body_request_id"
+        case requestID = "request_id", contentType = "content_type", html
+    }
 
     static let kinds = ["status500", "status503", "status429", "html502", "delay", "reset", "truncated",
                         "not_json", "wrong_types", "huge", "huge_chunked", "missing_results", "all_failed",
-                        "echo_headers", "busy"]
+                        "echo_headers", "busy", "echo_secret"]
 
     var kind: String {
         switch self {
@@ -44,6 +55,7 @@ enum Fault: Sendable {
         case .busy: "busy"
         case .missingResults: "missing_results"
         case .allFailed: "all_failed"
+        case .echoSecret: "echo_secret"
         }
     }
 
@@ -53,6 +65,9 @@ enum Fault: Sendable {
         case .status503(let seconds), .status429(let seconds): [("retry_after", .number(Double(seconds)))]
         case .delay(let milliseconds): [("ms", .number(Double(milliseconds)))]
         case .huge(let bytes, _): [("mb", .number(Double(bytes) / Double(Fault.mebibyte)))]
+        case .echoSecret(let source, let field, let offset, let length):
+            [("source", .string(source.rawValue)), ("field", .string(field.rawValue)),
+             ("offset", .number(Double(offset))), ("length", .number(Double(length)))]
         default: []
         }
     }
@@ -93,6 +108,19 @@ enum Fault: Sendable {
         case "busy": self = .busy
         case "missing_results": self = .missingResults
         case "all_failed": self = .allFailed
+        case "echo_secret":
+            func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, _ fallback: Choice) throws(FaultSpecError)
+                -> Choice where Choice.RawValue == String {
+                guard let position = remaining.firstIndex(where: { $0.0 == name }) else { return fallback }
+                let value = remaining.remove(at: position).1
+                guard let text = value.stringValue, let chosen = Choice(rawValue: text) else {
+                    throw FaultSpecError("\(name) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return chosen
+            }
+            self = .echoSecret(source: try choice("source", EchoSource.token), field: try choice("field", EchoField.errorMsg),
+                               offset: Int(try take("offset", default: 0, range: 0...1_000_000, integral: true)),
+                               length: Int(try take("length", default: 0, range: 0...1_000_000, integral: true)))
         default:
             throw FaultSpecError("unknown fault kind \(kind); kinds: \(Fault.kinds.joined(separator: ", "))")
         }
@@ -240,6 +268,30 @@ extension Fault {
             return .error(502, code: "APIGW.0999", message: "Bad gateway. The request was: \(quoted)")
         case .missingResults:
             return .json(200, .object([("results", [])]))
+        case .echoSecret(let source, let field, let offset, let length):
+            let secret: String
+            switch source {
+            case .token: secret = request.header("x-security-token") ?? request.header("x-auth-token") ?? ""
+            case .signature:
+                secret = request.header("authorization").flatMap { Authenticator.parseAuthorization($0)?.signature } ?? ""
+            }
+            let piece = String(secret.dropFirst(offset).prefix(length == 0 ? Int.max : length))
+            let quoted = "echoed: \(piece) :end"
+            switch field {
+            case .errorMsg: return .error(400, code: "APIGW.0999", message: quoted)
+            case .errorCode: return .error(400, code: piece, message: "the code echoes the request")
+            case .bodyRequestID:
+                return .json(400, .object([("error_code", "APIGW.0999"), ("error_msg", "the request id echoes the request"),
+                                           ("request_id", .string(quoted))]))
+            case .requestID:
+                return .error(400, code: "APIGW.0999", message: "the X-Request-Id echoes the request",
+                              headers: [("X-Request-Id", quoted)])
+            case .contentType:
+                return .full(status: 502, contentType: "text/plain; x=\(piece)", headers: [], body: Array("bad gateway".utf8))
+            case .html:
+                return .full(status: 502, contentType: "text/html", headers: [],
+                             body: Array("<html><body><p>\(quoted)</p></body></html>".utf8))
+            }
         case .allFailed:
             return normal(false)
         }

@@ -27,10 +27,30 @@ final class Traffic: Sendable {
     }
 
     private let recordsRequests: Bool
+    /// Whether the recorded view shows credentials as sent; by default it hides them.
+    private let showsSecrets: Bool
     private let state = Mutex(State())
 
-    init(recordsRequests: Bool) {
+    init(recordsRequests: Bool, showsSecrets: Bool = false) {
         self.recordsRequests = recordsRequests
+        self.showsSecrets = showsSecrets
+    }
+
+    /// A header's value as the recorded view shows it: the tokens, and the signature of an
+    /// Authorization (the rest of it, access key and signed header names, is no secret), as
+    /// "[redacted]", so that a pasted view gives nothing away.
+    private func shown(_ name: String, _ value: String) -> String {
+        guard !showsSecrets else { return value }
+        switch name.lowercased() {
+        case "x-security-token", "x-auth-token":
+            return "[redacted]"
+        case "authorization":
+            guard let signature = value.firstRange(of: "Signature=") else { return "[redacted]" }
+            let end = value[signature.upperBound...].firstIndex(of: ",") ?? value.endIndex
+            return value[..<signature.upperBound] + "[redacted]" + value[end...]
+        default:
+            return value
+        }
     }
 
     /// Counts one API request (refused and faulted ones included) and the connection that
@@ -73,7 +93,7 @@ final class Traffic: Sendable {
             .object([("method", .string(request.method)),
                      ("path", .string(request.path)),
                      ("query", .string(request.query)),
-                     ("headers", .array(request.headers.map { .array([.string($0.name), .string($0.value)]) })),
+                     ("headers", .array(request.headers.map { .array([.string($0.name), .string(shown($0.name, $0.value))]) })),
                      ("body", .string(String(decoding: request.body, as: UTF8.self)))])
         })
     }

@@ -100,7 +100,7 @@ struct AnswerTests {
 
     func answer(_ status: Int, _ body: String, requestID: String = "rid", contentType: String = "application/json") -> AttemptResult {
         .answered(ServiceAnswer(HTTPAnswer(status: status, body: Array(body.utf8), requestID: requestID,
-                                           contentType: contentType, retryAfterSeconds: nil)))
+                                           contentType: contentType, retryAfterSeconds: nil), redactor: .init(secrets: [])))
     }
 
     @Test func results_are_matched_by_id_not_position() {
@@ -163,7 +163,8 @@ struct AnswerTests {
     }
 
     @Test func nested_gateway_error_shape() {
-        let details = AnswerDecoder.errorDetails(body: Array(#"{"error":{"code":"APIGW.0301","message":"bad sig"},"request_id":"r1"}"#.utf8), contentType: "")
+        let details = AnswerDecoder.errorDetails(body: Array(#"{"error":{"code":"APIGW.0301","message":"bad sig"},"request_id":"r1"}"#.utf8), contentType: "",
+                                                 redactor: .init(secrets: []))
         #expect(details == .init(code: "APIGW.0301", message: "bad sig", requestID: "r1"))
     }
 
@@ -185,7 +186,7 @@ struct RetryPolicyTests {
 
     func answer(_ status: Int, retryAfter: Int? = nil) -> AttemptResult {
         .answered(ServiceAnswer(HTTPAnswer(status: status, body: [], requestID: "", contentType: "",
-                                           retryAfterSeconds: retryAfter)))
+                                           retryAfterSeconds: retryAfter), redactor: .init(secrets: [])))
     }
 
     @Test func only_what_certainly_was_not_applied_is_retried() {

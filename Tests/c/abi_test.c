@@ -485,7 +485,7 @@ static void test_503_retried_then_success(void) {
 }
 
 static void test_503_retries_exhausted(void) {
-    run_single(DCS_EAPI, DCS_OUTCOME_UNKNOWN, 503, "APIGW.0308", "after 2 retries");
+    run_single(DCS_EAPI, DCS_OUTCOME_FAILED, 503, "APIGW.0308", "after 2 retries");  /* refused: not applied */
 }
 
 static void test_429_retries_exhausted(void) {
@@ -675,7 +675,7 @@ static void test_deadline_stops_retries(void) {
     dcs_call_options options = DCS_CALL_OPTIONS_INIT;
     options.deadline_ms = (uint32_t)(1000 * time_scale());
     CHECK_STATUS(dcs_call(client, DCS_ACTION_RESTART, ids, 1, &options, &results, &err), DCS_EAPI);
-    check_all(results, ids, 1, DCS_OUTCOME_UNKNOWN);
+    check_all(results, ids, 1, DCS_OUTCOME_FAILED);  /* a 503 refused it: not applied */
     CHECK(dcs_error_http_status(err) == 503);
     dcs_results_free(results);
     dcs_error_free(err);

@@ -154,6 +154,7 @@ static int row_config_setters(void) {
         if (bad[i] != NULL) ok &= dcs_config_set_credentials(cfg, "ak", "sk", bad[i]) == DCS_EINVAL;
         ok &= dcs_config_set_auth_token(cfg, bad[i]) == DCS_EINVAL;
         if (bad[i] != NULL) ok &= dcs_config_set_ca_file(cfg, bad[i]) == DCS_EINVAL;
+        if (bad[i] != NULL && bad[i][0] != '\0') ok &= dcs_config_set_proxy(cfg, bad[i]) == DCS_EINVAL;
         ok &= dcs_config_error(cfg)[0] != '\0';
     }
     ok &= dcs_config_set_endpoint(NULL, "https://h") == DCS_EINVAL;
@@ -168,6 +169,8 @@ static int row_config_setters(void) {
     ok &= dcs_config_set_max_retries(cfg, UINT32_MAX) == DCS_EINVAL;
     ok &= dcs_config_set_ca_file(NULL, "/x") == DCS_EINVAL;
     ok &= dcs_config_set_insecure(NULL, 1) == DCS_EINVAL;
+    ok &= dcs_config_set_proxy(NULL, NULL) == DCS_EINVAL;
+    ok &= dcs_config_set_proxy(cfg, "ftp://proxy") == DCS_EINVAL && dcs_config_set_proxy(cfg, "http://p/x") == DCS_EINVAL;
     ok &= dcs_config_set_busy_retry(NULL, 1) == DCS_EINVAL;
     ok &= dcs_config_set_log(NULL, DCS_LOG_INFO, NULL, NULL) == DCS_EINVAL;
     ok &= dcs_config_set_log(cfg, (dcs_log_level)99, ignore_log_line, NULL) == DCS_EINVAL;
@@ -259,7 +262,7 @@ static const struct {
     {"dcs_get_instance_status dcs_get_instance_status_with", row_instance_status},
     {"dcs_config_set_endpoint dcs_config_set_region dcs_config_set_project_id dcs_config_set_credentials "
      "dcs_config_set_auth_token dcs_config_set_timeouts dcs_config_set_max_retries dcs_config_set_ca_file "
-     "dcs_config_set_insecure dcs_config_set_busy_retry dcs_config_set_log dcs_config_from_env dcs_config_error",
+     "dcs_config_set_insecure dcs_config_set_proxy dcs_config_set_busy_retry dcs_config_set_log dcs_config_from_env dcs_config_error",
      row_config_setters},
     {"dcs_client_new dcs_config_new dcs_config_free", row_client_new},
     {"dcs_config_free dcs_client_free dcs_results_free dcs_error_free dcs_cancel_free", row_frees_of_null_twice},

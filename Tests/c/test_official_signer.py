@@ -67,7 +67,8 @@ def test_generated_requests_match_the_official_signer(dcsctl, emu):
 
 
 def test_temporary_credentials_match_the_official_signer(dcsctl):
-    with Emulator(["--record-requests", "--security-token", TEST_SECURITY_TOKEN, "--quiet"]) as emulator:
+    with Emulator(["--record-requests", "--record-secrets", "--security-token", TEST_SECURITY_TOKEN,
+                   "--quiet"]) as emulator:
         env = client_env(emulator, HUAWEICLOUD_SDK_SECURITY_TOKEN=TEST_SECURITY_TOKEN)
         done = subprocess.run(under_memcheck([dcsctl, "restart", "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"]),
                               env=env, capture_output=True, text=True)

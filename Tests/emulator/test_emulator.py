@@ -456,9 +456,27 @@ def test_requests_are_recorded_as_received(fresh_emulator):
     assert entry["body"] == request.body.decode()
     sent = {name.lower(): value for name, value in request.header_params.items()}
     received = {name.lower(): value for name, value in entry["headers"]}
-    differing = [name for name in ("authorization", "x-sdk-date", "x-project-id", "host")
-                 if received.get(name) != sent[name]]
+    differing = [name for name in ("x-sdk-date", "x-project-id", "host") if received.get(name) != sent[name]]
     assert differing == []
+    # The signature is shown as [redacted], the rest of the Authorization as sent.
+    assert received["authorization"] == sent["authorization"].rsplit("Signature=", 1)[0] + "Signature=[redacted]"
+
+
+@pytest.mark.parametrize("shows_secrets", [False, True])
+def test_recorded_requests_hide_credentials_unless_asked(shows_secrets):
+    """The recorded view gets pasted into bug reports: tokens and signatures are [redacted],
+    unless --record-secrets asks for them (tests that re-sign what was sent)."""
+    flags = ["--record-requests", "--security-token", TEST_SECURITY_TOKEN, "--quiet"]
+    with Emulator(flags + (["--record-secrets"] if shows_secrets else [])) as emu:
+        request = sign(emu, "PUT", STATUS_PATH, status_body([RUNNING_6]),
+                       headers={"X-Security-Token": TEST_SECURITY_TOKEN})
+        send(emu, "PUT", request.uri, request.body, request.header_params)
+        send(emu, "GET", instance_path(RUNNING_6), b"", {"X-Auth-Token": TEST_AUTH_TOKEN})
+        view = json.dumps(emu.requests())
+        signature = request.header_params["Authorization"].rsplit("Signature=", 1)[1]
+        shown = [secret in view for secret in (TEST_SECURITY_TOKEN, TEST_AUTH_TOKEN, signature)]
+        assert shown == [shows_secrets] * 3
+        assert TEST_SK not in view
 
 
 def test_requests_endpoint_is_404_without_recording():

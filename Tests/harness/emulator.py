@@ -25,7 +25,9 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Credentials the tests' emulators are started with. Test values only; they exist so that a
 # test can check that none of them ever reaches the emulator's log.
 TEST_AK = "HPUAEMUTESTAK0000001"
-TEST_SK = "emu-test-sk-5f1c9e2a7b3d4c6e8f0a1b2c3d4e5f60"
+# No run of 8 characters in common with the project id, or the redaction of secrets (any run of 8
+# characters of one) would hide parts of the paths that the tests compare.
+TEST_SK = "emu-test-sk-Qz7Lw3Rt5Xv1Np8Km2Hj6Gf4Dc9Ba"
 TEST_AUTH_TOKEN = "emu-test-iam-token-MIIXtoken0000+/="
 TEST_SECURITY_TOKEN = "emu-test-security-token/with+chars=="
 TEST_PROJECT_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"

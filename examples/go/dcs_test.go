@@ -223,7 +223,7 @@ func TestEveryFaultGivesItsStatusAndOutcome(t *testing.T) {
 		{"status500", 1, nil, StatusAPI, OutcomeUnknown, 500, "DCS.5000", "may have been applied", 1},
 		{"html502", 1, nil, StatusAPI, OutcomeUnknown, 502, "", "502", 1},
 		{"status503", 1, map[string]interface{}{"retry_after": 0}, StatusOK, OutcomeSuccess, 0, "", "", 2},
-		{"status503", 3, map[string]interface{}{"retry_after": 0}, StatusAPI, OutcomeUnknown, 503, "APIGW.0308", "after 2 retries", 3},
+		{"status503", 3, map[string]interface{}{"retry_after": 0}, StatusAPI, OutcomeFailed, 503, "APIGW.0308", "after 2 retries", 3},
 		{"status429", 3, map[string]interface{}{"retry_after": 0}, StatusAPI, OutcomeFailed, 429, "APIGW.0308", "after 2 retries", 3},
 		{"delay", 1, map[string]interface{}{"ms": 3000}, StatusTimeout, OutcomeUnknown, 0, "", "may have been applied", 1},
 		{"reset", 1, nil, StatusTransport, OutcomeUnknown, 0, "", "may have been applied", 1},

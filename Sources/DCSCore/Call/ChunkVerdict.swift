@@ -4,6 +4,8 @@ struct ChunkVerdict {
     var outcomes: [InstanceOutcome]
     var status: CallStatus
     var failure: CallFailure?
+    /// Ids a 2xx answer listed that were not asked for: ignored, and logged.
+    var unasked: [String] = []
 
     /// How a request sent by `RequestSender` ended, for its ids. A stop by the deadline or the
     /// cancel token before any attempt leaves them not sent; after one, they keep what the last
@@ -50,7 +52,13 @@ struct ChunkVerdict {
             do {
                 let decoded = try AnswerDecoder.outcomes(for: ids, body: answer.http.body)
                 outcomes = decoded.outcomes
-                if !decoded.complete {
+                unasked = decoded.unasked
+                if !decoded.repeated.isEmpty {
+                    status = .protocolError
+                    failure = CallFailure(status: status, httpStatus: answer.status,
+                                          message: "the answer (HTTP \(answer.status)) lists \(Self.list(decoded.repeated)) more than once: their outcome is unknown",
+                                          requestID: answer.requestID)
+                } else if !decoded.complete {
                     status = .protocolError
                     failure = CallFailure(status: status, httpStatus: answer.status,
                                           message: "the answer (HTTP \(answer.status)) gives no result for some instances: their outcome is unknown",
@@ -72,12 +80,19 @@ struct ChunkVerdict {
             }
 
         case let .answered(answer):
-            let refused = (400..<500).contains(answer.status)
+            // A 4xx refused the request, and so did a 503: the retry policy sends a 503 again
+            // because it was not applied, and the last one was not applied either.
+            let refused = (400..<500).contains(answer.status) || answer.status == 503
             outcomes = Array(repeating: refused ? .failed : .unknown, count: ids.count)
             let consequence = refused ? "" : "; the request may have been applied"
             let failure = CallFailure.answered(answer, note: afterRetries + consequence)
             status = failure.status
             self.failure = failure
         }
+    }
+
+    /// Up to three ids, for a message.
+    static func list(_ ids: [String]) -> String {
+        ids.count <= 3 ? ids.joined(separator: ", ") : ids.prefix(3).joined(separator: ", ") + " and \(ids.count - 3) more"
     }
 }

@@ -16,9 +16,10 @@ public enum InstanceIDs {
         try checkCount(UInt(rawIDs.count))
         var ids: [String] = []
         ids.reserveCapacity(rawIDs.count)
-        // Repeats: a scan of the earlier ids while they are few, a table beyond that.
+        // Repeats, by bytes (two spellings of one text are two ids, as they are to the service):
+        // a scan of the earlier ids while they are few, a table beyond that.
         let useTable = rawIDs.count > 16
-        var firstIndex: [String: Int] = useTable ? Dictionary(minimumCapacity: rawIDs.count) : [:]
+        var firstIndex: [[UInt8]: Int] = useTable ? Dictionary(minimumCapacity: rawIDs.count) : [:]
         for (index, bytes) in rawIDs.enumerated() {
             func name() -> String { "instance_ids[\(index)]" }
             guard !bytes.isEmpty else { throw ArgumentError("\(name()) is empty") }
@@ -34,10 +35,13 @@ public enum InstanceIDs {
                 : id.unicodeScalars.first(where: { $0.properties.generalCategory == .control })?.value {
                 throw ArgumentError("\(name()) holds a control character (U+\(hex4(control)))")
             }
-            if let earlier = useTable ? firstIndex[id] : ids.firstIndex(of: id) {
+            if PathSegment.isDotSegment(bytes) {
+                throw ArgumentError("\(name()) is \"\(id)\", which a URL path reads as a step, not a name")
+            }
+            if let earlier = useTable ? firstIndex[bytes] : rawIDs[..<index].firstIndex(of: bytes) {
                 throw ArgumentError("\(name()) repeats instance_ids[\(earlier)]: each instance may appear once")
             }
-            if useTable { firstIndex[id] = index }
+            if useTable { firstIndex[bytes] = index }
             ids.append(id)
         }
         return ids

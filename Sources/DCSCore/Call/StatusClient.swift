@@ -16,14 +16,21 @@ public final class StatusClient: Sendable {
     private let waiter: InstanceWaiter
 
     public convenience init(configuration: ClientConfiguration) {
+        let proxy: CurlTransport.Proxy
+        switch configuration.proxy {
+        case _ where configuration.endpoint.isLoopback: proxy = .none  // never through a proxy
+        case .environment: proxy = .environment
+        case .direct: proxy = .none
+        case let .url(url): proxy = .url(url)
+        }
         self.init(configuration: configuration,
                   transport: CurlTransport(options: .init(caFile: configuration.caFile, insecure: configuration.insecure,
-                                                          userAgent: "libdcs/\(Self.version)")))
+                                                          userAgent: "libdcs/\(Self.version)", proxy: proxy)))
     }
 
     /// A client that sends through `transport`: unit tests give a scripted one.
     init(configuration: ClientConfiguration, transport: any HTTPTransport, retryPolicy: RetryPolicy? = nil) {
-        redactor = SecretRedactor(secrets: configuration.credentials.secrets)
+        redactor = SecretRedactor(secrets: configuration.credentials.secrets + configuration.proxy.secrets)
         sender = RequestSender(configuration: configuration, log: CallLog(sink: configuration.log, redactor: redactor),
                                transport: transport, retryPolicy: retryPolicy)
         statusPath = "/v2/\(configuration.projectID)/instances/status"
@@ -93,10 +100,12 @@ public final class StatusClient: Sendable {
             let sent = sender.send(.put, path: statusPath, body: StatusRequestBody.encode(ids: ids[range], action: action),
                                    control: control, what: what)
             let verdict = ChunkVerdict(ids: ids[range], sent: sent, deadline: control.deadline)
+            if !verdict.unasked.isEmpty {
+                sender.log(.warn, "the answer to \(what) also lists \(verdict.unasked.count) ids not asked for, ignored: \(ChunkVerdict.list(verdict.unasked))")
+            }
             report.outcomes.replaceSubrange(range, with: verdict.outcomes)
             if case let .answered(answer)? = sent.attempt, !answer.requestID.isEmpty {
-                let requestID = redactor.redact(answer.requestID)
-                report.requestIDs.replaceSubrange(range, with: repeatElement(requestID, count: range.count))
+                report.requestIDs.replaceSubrange(range, with: repeatElement(answer.requestID, count: range.count))
             }
             if verdict.status.isError {
                 report.status = verdict.status

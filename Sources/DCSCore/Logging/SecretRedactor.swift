@@ -1,12 +1,56 @@
-/// Removes secrets from text that may echo them (an error page that quotes the request, say).
-struct SecretRedactor: Sendable {
-    let secrets: [String]
+import DCSSigning
 
-    /// Also hides runs of 64 hex digits or more: request signatures look like that.
+/// Removes secrets from text that may echo them (an error page that quotes the request, a
+/// gateway that puts a token in its error code): every run of `minimumRun` or more characters
+/// of a secret the client holds, or of a signature it made for the request at hand, wherever it
+/// stands and however the text around it was cut; and runs of 64 hex digits or more, which is
+/// what any signature looks like. The text also leaves as one line (see `Printable`). Every
+/// message and log line passes here, and text from an answer does before it is cut short.
+struct SecretRedactor: Sendable {
+    static let minimumRun = 8
+    static let placeholder = "[redacted]"
+
+    /// Every `minimumRun`-byte window of every secret of `minimumRun` bytes or more.
+    private let windows: Set<UInt64>
+    /// The same for the signatures of one request: few, so a list.
+    private let extraWindows: [UInt64]
+    /// Secrets shorter than a window, hidden where they stand whole.
+    private let shortSecrets: [String]
+
+    init(secrets: [String]) {
+        windows = Set(secrets.flatMap(Self.windows(of:)))
+        extraWindows = []
+        shortSecrets = secrets.filter { !$0.isEmpty && $0.utf8.count < Self.minimumRun }
+    }
+
+    private init(windows: Set<UInt64>, extraWindows: [UInt64], shortSecrets: [String]) {
+        self.windows = windows
+        self.extraWindows = extraWindows
+        self.shortSecrets = shortSecrets
+    }
+
+    /// This redactor, also hiding `more` (the signatures made for one request). The client's
+    /// own windows are shared, not copied.
+    func including(_ more: [String]) -> SecretRedactor {
+        SecretRedactor(windows: windows, extraWindows: extraWindows + more.flatMap(Self.windows(of:)),
+                       shortSecrets: shortSecrets)
+    }
+
+    /// The windows of one secret, each packed into a UInt64 as `redact` packs the text's.
+    private static func windows(of secret: String) -> [UInt64] {
+        var packed: [UInt64] = []
+        var word: UInt64 = 0
+        for (index, byte) in secret.utf8.enumerated() {
+            word = word << 8 | UInt64(byte)
+            if index >= minimumRun - 1 { packed.append(word) }
+        }
+        return packed
+    }
+
     func redact(_ text: String) -> String {
-        var result = text
-        for secret in secrets where !secret.isEmpty {
-            result = result.replacing(secret, with: "[redacted]")
+        var result = Printable.oneLine(hidingRuns(text))
+        for secret in shortSecrets where result.contains(secret) {
+            result = result.replacing(secret, with: Self.placeholder)
         }
         return Self.redactLongHexRuns(result)
     }
@@ -20,16 +64,52 @@ struct SecretRedactor: Sendable {
         return failure
     }
 
+    /// `text` with each stretch covered by windows of a secret replaced by the placeholder.
+    private func hidingRuns(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= Self.minimumRun, !(windows.isEmpty && extraWindows.isEmpty) else { return text }
+        var hidden: [Bool]?  // made at the first hit: most texts hold no secret
+        var word: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            word = word << 8 | UInt64(byte)
+            guard index >= Self.minimumRun - 1, windows.contains(word) || extraWindows.contains(word) else { continue }
+            if hidden == nil { hidden = Array(repeating: false, count: bytes.count) }
+            for covered in (index - Self.minimumRun + 1)...index { hidden?[covered] = true }
+        }
+        guard let hidden else { return text }
+        // Secrets are ASCII, so a hidden stretch starts and ends on a character boundary.
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if hidden[index] {
+                out.append(contentsOf: Self.placeholder.utf8)
+                while index < bytes.count && hidden[index] { index += 1 }
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func redactLongHexRuns(_ text: String) -> String {
+        // Most texts hold no run of 64 hex digits: the bytes say so without building anything.
+        var run = 0, longest = 0
+        for byte in text.utf8 {
+            run = Hex.value(of: byte) != nil ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        guard longest >= 64 else { return text }
         var out = ""
-        var run = ""
+        var pending = ""
         func flush() {
-            out += run.count >= 64 ? "[redacted]" : run
-            run = ""
+            out += pending.count >= 64 ? placeholder : pending
+            pending = ""
         }
         for character in text {
             if character.isHexDigit && character.isASCII {
-                run.append(character)
+                pending.append(character)
             } else {
                 flush()
                 out.append(character)

@@ -3,9 +3,9 @@ enum AttemptResult: Sendable {
     case answered(ServiceAnswer)
     case failed(TransportFailure)
 
-    init(_ transported: Result<HTTPAnswer, TransportFailure>) {
+    init(_ transported: Result<HTTPAnswer, TransportFailure>, redactor: SecretRedactor) {
         switch transported {
-        case let .success(answer): self = .answered(ServiceAnswer(answer))
+        case let .success(answer): self = .answered(ServiceAnswer(answer, redactor: redactor))
         case let .failure(failure): self = .failed(failure)
         }
     }

@@ -53,6 +53,8 @@ final class RequestSender: Sendable {
               what: String) -> Sent {
         var sent = Sent(attempt: nil, retries: 0, stoppedBy: nil)
         var history = RetryPolicy.History(signed: signer != nil)
+        // The signatures of this request's attempts: an answer that quotes one is shown without it.
+        var signatures: [String] = []
         while true {
             if control.isCancelled {
                 sent.stoppedBy = .cancel
@@ -63,15 +65,24 @@ final class RequestSender: Sendable {
                 sent.stoppedBy = .deadline
                 return sent
             }
-            var request = signedRequest(method, path: path, body: body)
+            var (request, signature) = signedRequest(method, path: path, body: body)
+            if let signature { signatures.append(signature) }
             request.timeoutMs = min(configuration.totalTimeoutMs, UInt32(clamping: budgetMs ?? Int.max))
             request.connectTimeoutMs = min(configuration.connectTimeoutMs, request.timeoutMs)
 
             log(.debug, "sending \(method.rawValue) \(path): \(what)")
             let started = ContinuousClock.now
-            let attempt = AttemptResult(transport.send(request, cancel: control.cancel))
+            let attempt = AttemptResult(transport.send(request, cancel: control.cancel),
+                                        redactor: log.redactor.including(signatures))
             sent.attempt = attempt
             logAttempt(attempt, what: what, milliseconds: (ContinuousClock.now - started).milliseconds)
+            if case let .failed(failure) = attempt, !failure.mayHaveReached,
+               let left = control.deadline.remainingMs(), left <= 0 {
+                // The call's deadline cut the connection short (its connect timeout is the time
+                // left): the call timed out, and nothing was sent.
+                sent.stoppedBy = .deadline
+                return sent
+            }
 
             let serviceTime = attempt.serviceTime
             let wait: Int
@@ -125,16 +136,22 @@ final class RequestSender: Sendable {
         }
     }
 
-    /// A request with its authentication headers; signed afresh for each attempt (a new date).
-    private func signedRequest(_ method: HTTPRequest.Method, path: String, body: [UInt8]) -> HTTPRequest {
+    /// A request with its authentication headers, and its signature (nil for a token request);
+    /// signed afresh for each attempt (a new date).
+    private func signedRequest(_ method: HTTPRequest.Method, path: String, body: [UInt8])
+        -> (request: HTTPRequest, signature: String?) {
         var lines = fixedHeaderLines
+        var signature: String?
         if let signer {
             let date = clock.sdkDate()
+            let authorization = signer.authorization(method: method.rawValue, path: path, headers: signedHeaders,
+                                                     date: date, body: body)
             lines.append("X-Sdk-Date: \(date)")
-            lines.append("Authorization: " + signer.authorization(method: method.rawValue, path: path,
-                                                                   headers: signedHeaders, date: date, body: body))
+            lines.append("Authorization: " + authorization.value)
+            signature = authorization.signature
         }
-        return HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
-                           timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)
+        let request = HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
+                                  timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)
+        return (request, signature)
     }
 }

@@ -1,14 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// The time requests are signed with (`X-Sdk-Date`, UTC, `%Y%m%dT%H%M%SZ`): the local clock,
 /// moved by the offset to the service's clock once `RetryPolicy` found the two too far apart.
 final class SigningClock: Sendable {
-    private let offsetSeconds = NIOLockedValueBox(0)
+    // An atomic, not a lock: a fork while another thread held a lock would leave the child's
+    // copy held forever.
+    private let offsetSeconds = Atomic<Int>(0)
 
-    var offset: Int { offsetSeconds.withLockedValue { $0 } }
+    var offset: Int { offsetSeconds.load(ordering: .relaxed) }
 
     func sdkDate() -> String {
         Self.sdkDate(epochSeconds: time(nil) + time_t(offset))
@@ -22,7 +24,7 @@ final class SigningClock: Sendable {
     /// Signs with the service's time from now on; the offset to the local clock.
     func adopt(serviceTime serviceSeconds: Int) -> Int {
         let offset = serviceSeconds - Int(time(nil))
-        offsetSeconds.withLockedValue { $0 = offset }
+        offsetSeconds.store(offset, ordering: .relaxed)
         return offset
     }
 

@@ -10,4 +10,5 @@ public struct ClientConfiguration: Sendable {
     public let insecure: Bool
     public let busyRetryMs: UInt32
     public let log: LogSink?
+    public let proxy: ProxySetting
 }

@@ -18,6 +18,7 @@ public struct ClientSettings: Sendable {
     public private(set) var insecure = false
     public private(set) var busyRetryMs: UInt32 = 0
     public private(set) var log: LogSink?
+    public private(set) var proxy = ProxySetting.environment
 
     public static let maxRetriesLimit: UInt32 = 10
 
@@ -40,6 +41,9 @@ public struct ClientSettings: Sendable {
         guard !value.isEmpty else { throw ArgumentError("project_id is empty") }
         guard value.utf8.count <= 64, value.utf8.allSatisfy(PercentEncoding.isUnreserved) else {
             throw ArgumentError("project_id must be at most 64 letters, digits, '-', '_', '.' or '~'")
+        }
+        guard !PathSegment.isDotSegment(Array(value.utf8)) else {
+            throw ArgumentError("project_id is \"\(value)\", which a URL path reads as a step, not a name")
         }
         projectID = value
     }
@@ -74,6 +78,12 @@ public struct ClientSettings: Sendable {
         caFile = path
     }
 
+    /// nil goes back to the environment's proxy; "" is no proxy at all.
+    public mutating func setProxy(_ value: String?) throws(ArgumentError) {
+        proxy = try value.map { (text) throws(ArgumentError) in try ProxySetting(parsing: text, argument: "proxy_url") }
+            ?? .environment
+    }
+
     public mutating func setInsecure(_ value: Bool) {
         insecure = value
     }
@@ -90,9 +100,11 @@ public struct ClientSettings: Sendable {
 
     /// Applies the variables Huawei's SDKs read, plus DCS_ENDPOINT and DCS_REGION, then Huawei's
     /// credentials file for what the variables left unset. Unset or empty variables leave their
-    /// setting alone. `readFile` gives a file's text, nil when it cannot be read.
+    /// setting alone. `readFile` gives a file's text, or why it cannot.
     public mutating func applyEnvironment(_ read: (String) -> String?,
-                                          readFile: (String) -> String? = { _ in nil }) throws(ConfigurationError) {
+                                          readFile: (String) -> Result<String, RegularFile.Problem> = { _ in
+                                              .failure(.unreadable)
+                                          }) throws(ConfigurationError) {
         func value(_ name: String) -> String? {
             guard let text = read(name), !text.isEmpty else { return nil }
             return text
@@ -132,6 +144,11 @@ public struct ClientSettings: Sendable {
                 try settings.setEndpoint(endpoint)
             }
         }
+        if let proxy = value("DCS_PROXY") {
+            try apply("DCS_PROXY") { (settings: inout ClientSettings) throws(ArgumentError) in
+                try settings.setProxy(proxy)
+            }
+        }
         if let region = value("DCS_REGION") {
             try apply("DCS_REGION") { (settings: inout ClientSettings) throws(ArgumentError) in
                 try settings.setRegion(region)
@@ -152,15 +169,21 @@ public struct ClientSettings: Sendable {
 
     /// Huawei's credentials file, `[basic]` section: `ak`, `sk`, `project_id`, `security_token`;
     /// read, never written. Fills only what is still unset. A file named by
-    /// HUAWEICLOUD_SDK_CREDENTIALS_FILE must exist; the default `~/.huaweicloud/credentials` may not.
+    /// HUAWEICLOUD_SDK_CREDENTIALS_FILE must exist; the default `~/.huaweicloud/credentials` may not,
+    /// but either must be a regular file when it is there.
     private mutating func applyCredentialsFile(path explicitPath: String?, home: String?,
-                                               readFile: (String) -> String?) throws(ConfigurationError) {
+                                               readFile: (String) -> Result<String, RegularFile.Problem>)
+        throws(ConfigurationError) {
         guard let path = explicitPath ?? home.map({ "\($0)/.huaweicloud/credentials" }) else { return }
-        guard let text = readFile(path) else {
-            if explicitPath != nil {
-                throw ConfigurationError("HUAWEICLOUD_SDK_CREDENTIALS_FILE: \(path) cannot be read")
-            }
+        let text: String
+        switch readFile(path) {
+        case let .success(read):
+            text = read
+        case .failure(.unreadable) where explicitPath == nil:
             return
+        case let .failure(problem):
+            throw ConfigurationError(explicitPath != nil ? "HUAWEICLOUD_SDK_CREDENTIALS_FILE: \(path) \(problem)"
+                                                         : "credentials file \(path) \(problem)")
         }
         let basic = CredentialsFile.section("basic", of: text)
         func fail(_ error: ArgumentError) -> ConfigurationError {
@@ -198,12 +221,12 @@ public struct ClientSettings: Sendable {
         if endpoint.scheme == .http && !endpoint.isLoopback && !insecure {
             throw ConfigurationError("endpoint \(endpoint.baseURL) is plain HTTP to a host that is not loopback: use https:// (the insecure setting allows it, for tests only)")
         }
-        if let caFile, access(caFile, R_OK) != 0 {
-            throw ConfigurationError("ca_file \(caFile) cannot be read")
+        if let caFile, let problem = RegularFile.problem(opening: caFile) {
+            throw ConfigurationError("ca_file \(caFile) \(problem)")
         }
         return ClientConfiguration(endpoint: endpoint, projectID: projectID, credentials: credentials,
                                    connectTimeoutMs: connectTimeoutMs, totalTimeoutMs: totalTimeoutMs,
                                    maxRetries: maxRetries, caFile: caFile, insecure: insecure,
-                                   busyRetryMs: busyRetryMs, log: log)
+                                   busyRetryMs: busyRetryMs, log: log, proxy: proxy)
     }
 }

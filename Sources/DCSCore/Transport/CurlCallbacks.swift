@@ -20,6 +20,11 @@ enum CurlCallbacks {
     static let receiveHeader: curl_write_callback = { data, size, count, userdata in
         let length = size * count
         guard let state = transferState(userdata), let data else { return length }
+        state.headerBytes += length
+        guard state.headerBytes <= CurlTransport.maxHeaderBytes else {
+            state.headersTooLarge = true
+            return 0  // aborts the transfer before libcurl gathers them (its own limit says "out of memory")
+        }
         let line = UnsafeRawBufferPointer(start: data, count: length)
         if line.starts(with: "HTTP/".utf8) {
             state.startHeaders()

@@ -1,5 +1,4 @@
 import CCurl
-import NIOConcurrencyHelpers
 
 /// libcurl is initialised once per process, thread-safely (Swift runs a global's initialiser once).
 private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -15,20 +14,32 @@ private let curlTooOld: String? = {
 
 /// Sends requests over libcurl. Thread-safe: each request takes an easy handle of its own from
 /// a pool, and gives it back with its open connection, so sequential calls reuse one connection
-/// and concurrent calls run side by side.
+/// and concurrent calls run side by side. Fork-safe: a child never uses a connection its parent
+/// opened (see `HandlePool`).
 final class CurlTransport: HTTPTransport {
     static let maxAnswerBytes = 1 << 20
+    /// All of an answer's header lines together: far above anything the service sends.
+    static let maxHeaderBytes = 64 << 10
     private static let maxIdleHandles = 16
 
     private let options: HandleOptions
-    // NIOLockedValueBox rather than Synchronization.Mutex: a pthread mutex underneath, which
-    // ThreadSanitizer understands (it cannot see the futex inside Mutex and reports races).
-    private let idleHandles = NIOLockedValueBox<[EasyHandle]>([])
+    private let pool = HandlePool(capacity: CurlTransport.maxIdleHandles)
 
     struct HandleOptions: Sendable {
         var caFile: String?
         var insecure: Bool
         var userAgent: String
+        var proxy: Proxy = .environment
+    }
+
+    /// Which proxy requests go through.
+    enum Proxy: Sendable, Equatable {
+        /// libcurl's reading of the environment: https_proxy, all_proxy, no_proxy (and
+        /// http_proxy for http:// endpoints), upper or lower case.
+        case environment
+        /// None, whatever the environment says: for loopback endpoints always.
+        case none
+        case url(String)
     }
 
     init(options: HandleOptions) {
@@ -42,13 +53,11 @@ final class CurlTransport: HTTPTransport {
         if let curlTooOld {
             return .failure(TransportFailure(kind: .other, mayHaveReached: false, detail: curlTooOld))
         }
-        guard let handle = idleHandles.withLockedValue({ $0.popLast() }) ?? EasyHandle(options: options) else {
+        guard let handle = pool.take() ?? EasyHandle(options: options) else {
             return .failure(TransportFailure(kind: .outOfMemory, mayHaveReached: false, detail: "libcurl could not make a handle"))
         }
         let result = handle.perform(request, cancel: cancel)
-        idleHandles.withLockedValue { idle in
-            if idle.count < Self.maxIdleHandles { idle.append(handle) }
-        }
+        pool.put(handle)
         return result
     }
 }

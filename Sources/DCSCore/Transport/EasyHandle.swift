@@ -1,4 +1,7 @@
 import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One libcurl easy handle with the options that never change for its client.
 final class EasyHandle: @unchecked Sendable {
@@ -8,6 +11,10 @@ final class EasyHandle: @unchecked Sendable {
     /// connection cache, so the handle's connection stays open from one transfer to the next.
     private let multi: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The process that made the handle: a child of a fork must never use it (see `HandlePool`).
+    let ownerPID = getpid()
+    /// The socket of the connection the last transfer left open, if it left one.
+    private var keptSocket: curl_socket_t = CURL_SOCKET_BAD
 
     init?(options: CurlTransport.HandleOptions) {
         guard let curl = curl_easy_init() else { return nil }
@@ -24,6 +31,16 @@ final class EasyHandle: @unchecked Sendable {
         set(dcs_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1))
         set(dcs_curl_setopt_string(curl, CURLOPT_PROTOCOLS_STR, "http,https"))
         set(dcs_curl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 0))
+        // The path goes out as it was signed: no dot segments removed, nothing merged.
+        set(dcs_curl_setopt_long(curl, CURLOPT_PATH_AS_IS, 1))
+        switch options.proxy {
+        case .environment:
+            break  // libcurl reads https_proxy, all_proxy and no_proxy itself
+        case .none:
+            set(dcs_curl_setopt_string(curl, CURLOPT_PROXY, ""))
+        case let .url(url):
+            set(dcs_curl_setopt_string(curl, CURLOPT_PROXY, url))
+        }
         // HTTP/1.1 only: its send and re-send behaviour is the one the never-twice rule is built on.
         set(dcs_curl_setopt_long(curl, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)))
         set(dcs_curl_setopt_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(CurlTransport.maxAnswerBytes)))
@@ -51,6 +68,15 @@ final class EasyHandle: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
+    /// For a handle a fork left in the child: its connection's socket is closed, only in this
+    /// process (the parent's copy stays open, and nothing is written on it: cleaning up would
+    /// send a TLS close_notify that ends the parent's session), and the handle is never used
+    /// or cleaned up again. What it holds in memory stays, once per inherited handle.
+    func abandon() {
+        if keptSocket != CURL_SOCKET_BAD { close(keptSocket) }
+        _ = Unmanaged.passRetained(self)  // no deinit, no curl_easy_cleanup
+    }
+
     /// How often a transfer looks at its cancel token while it waits for the network.
     private static let cancelCheckMs: Int32 = 50
 
@@ -70,6 +96,10 @@ final class EasyHandle: @unchecked Sendable {
             // cancellation is seen.
             _ = curl_multi_poll(multi, nil, 0, cancel == nil ? 1000 : Self.cancelCheckMs, nil)
         }
+        // The kept connection's socket, read while the handle still reaches the connection cache:
+        // libcurl closes a cached connection only during a later transfer on this handle.
+        keptSocket = CURL_SOCKET_BAD
+        _ = dcs_curl_getinfo_socket(curl, CURLINFO_ACTIVESOCKET, &keptSocket)
         var remaining: Int32 = 0
         while let message = curl_multi_info_read(multi, &remaining) {
             if message.pointee.msg == CURLMSG_DONE { return message.pointee.data.result }
@@ -163,6 +193,9 @@ final class EasyHandle: @unchecked Sendable {
         case CURLE_WRITE_ERROR where state.answerTooLarge:
             return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
                                     detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")
+        case CURLE_WRITE_ERROR where state.headersTooLarge:
+            return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
+                                    detail: "the answer's headers are larger than \(CurlTransport.maxHeaderBytes) bytes")
         case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING:
             return TransportFailure(kind: .malformedAnswer, mayHaveReached: true, detail: detail)
         case CURLE_OUT_OF_MEMORY:

@@ -5,7 +5,9 @@ import Glibc
 
 /// Header bytes as the transport keeps them.
 enum HeaderValue {
-    static let maxBytes = 256
+    /// Enough for any value the service sends; what is shown of one is cut shorter, after
+    /// redaction (`ServiceAnswer`).
+    static let maxBytes = 8192
 
     /// ASCII case-insensitive comparison with a lower-case name.
     static func nameIs(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercased: StaticString) -> Bool {
@@ -18,7 +20,7 @@ enum HeaderValue {
     }
 
     /// The value without surrounding white space, printable ASCII only (anything else is
-    /// dropped: a hostile value cannot put control characters into a message), at most 256 bytes.
+    /// dropped: a hostile value cannot put control characters into a message), at most `maxBytes`.
     static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
         var kept: [UInt8] = []
         kept.reserveCapacity(min(bytes.count, maxBytes))

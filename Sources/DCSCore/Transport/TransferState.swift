@@ -8,6 +8,9 @@ final class TransferState {
     var resendRefused = false
     var answer: [UInt8] = []
     var answerTooLarge = false
+    /// All header lines received, in bytes: a hostile answer's headers are refused past a bound.
+    var headerBytes = 0
+    var headersTooLarge = false
     var requestID = ""
     var contentType = ""
     var retryAfterSeconds: Int?

@@ -15,35 +15,62 @@ enum AnswerDecoder {
         let results: [Entry]
     }
 
-    /// The outcome of each id of `ids`, from a 2xx body; `complete` is false when an id is
-    /// missing from the answer or its result is neither "success" nor "failed" (its outcome
-    /// is then `.unknown`). Throws when the body is not the expected JSON.
-    static func outcomes(for ids: ArraySlice<String>, body: [UInt8]) throws -> (outcomes: [InstanceOutcome], complete: Bool) {
+    /// What a 2xx answer says of the ids asked for.
+    struct ReadResults {
+        /// One per id asked for: `.unknown` for an id the answer leaves out, lists more than once,
+        /// or gives a result other than "success" or "failed".
+        var outcomes: [InstanceOutcome]
+        /// Every id asked for has exactly one entry with a known result.
+        var complete: Bool
+        /// Ids the answer lists more than once: it does not say what happened to them.
+        var repeated: [String]
+        /// Ids in the answer that were not asked for: they change no outcome.
+        var unasked: [String]
+    }
+
+    /// The outcome of each id of `ids`, from a 2xx body. Ids are compared as bytes: two
+    /// spellings of one text (NFC and NFD, say) are different instances. Throws when the body
+    /// is not the expected JSON.
+    static func outcomes(for ids: ArraySlice<String>, body: [UInt8]) throws -> ReadResults {
         let entries = try ResultsScanner.entries(body)
             ?? decoder.decode(Results.self, from: Data(body)).results.map { ($0.instance, $0.result) }
-        // The service answers in the order asked: then no lookup is needed.
+        var read = ReadResults(outcomes: [], complete: true, repeated: [], unasked: [])
         let results: [String?]
-        if entries.count == ids.count, zip(entries, ids).allSatisfy({ $0.0 == $1 }) {
+        // The service answers in the order asked: then no lookup is needed.
+        if entries.count == ids.count, zip(entries, ids).allSatisfy({ $0.0.utf8.elementsEqual($1.utf8) }) {
             results = entries.map(\.1)
         } else {
-            var resultByID: [String: String] = [:]
+            var asked: Set<[UInt8]> = []
+            asked.reserveCapacity(ids.count)
+            for id in ids { asked.insert(Array(id.utf8)) }
+            var resultByID: [[UInt8]: String] = [:]
+            var repeated: Set<[UInt8]> = []
             resultByID.reserveCapacity(entries.count)
-            for entry in entries where resultByID[entry.0] == nil {
-                resultByID[entry.0] = entry.1
+            for (instance, result) in entries {
+                let key = Array(instance.utf8)
+                guard asked.contains(key) else {
+                    read.unasked.append(instance)
+                    continue
+                }
+                if resultByID.updateValue(result, forKey: key) != nil, repeated.insert(key).inserted {
+                    read.repeated.append(instance)
+                }
             }
-            results = ids.map { resultByID[$0] }
+            results = ids.map { id in
+                let key = Array(id.utf8)
+                return repeated.contains(key) ? nil : resultByID[key]
+            }
         }
-        var complete = true
-        let outcomes = results.map { result -> InstanceOutcome in
+        read.outcomes = results.map { result -> InstanceOutcome in
             switch result {
             case "success": return .success
             case "failed": return .failed
             default:
-                complete = false
+                read.complete = false
                 return .unknown
             }
         }
-        return (outcomes, complete)
+        return read
     }
 
     /// The `status` of a `GET /v2/{project_id}/instances/{id}` answer; nil when it has none.
@@ -65,20 +92,23 @@ enum AnswerDecoder {
 
     /// The error code and message of a non-2xx answer. A body that is not a DCS error (an HTML
     /// page from a proxy, say) still gives a readable message: its text, cut short.
-    static func errorDetails(body: [UInt8], contentType: String) -> ErrorDetails {
+    /// Every text is redacted before it is cut short, so that no cut leaves a piece of a secret
+    /// the redactor would no longer recognise.
+    static func errorDetails(body: [UInt8], contentType: String, redactor: SecretRedactor) -> ErrorDetails {
+        func shown(_ text: String, _ maxCharacters: Int) -> String {
+            Printable.clip(redactor.redact(text), maxCharacters: maxCharacters)
+        }
         if let parsed = try? decoder.decode(ErrorBody.self, from: Data(body)) {
             let code = parsed.error_code ?? parsed.error?.code ?? ""
             let message = parsed.error_msg ?? parsed.error?.message ?? ""
             if !code.isEmpty || !message.isEmpty {
-                return ErrorDetails(code: Printable.clip(code, maxCharacters: 64),
-                                    message: Printable.clip(message, maxCharacters: 1024),
-                                    requestID: Printable.clip(parsed.request_id ?? "", maxCharacters: 128))
+                return ErrorDetails(code: shown(code, 64), message: shown(message, 1024),
+                                    requestID: shown(parsed.request_id ?? "", 128))
             }
         }
-        let kind = contentType.isEmpty ? "an answer" : "a \(Printable.clip(contentType, maxCharacters: 64)) answer"
+        let kind = contentType.isEmpty ? "an answer" : "a \(shown(contentType, 64)) answer"
         guard !body.isEmpty else { return ErrorDetails(code: "", message: "\(kind) with an empty body", requestID: "") }
-        let text = Printable.clip(Printable.textOfMarkup(String(decoding: body.prefix(4096), as: UTF8.self)),
-                                  maxCharacters: 200)
+        let text = shown(Printable.textOfMarkup(String(decoding: body.prefix(4096), as: UTF8.self)), 200)
         return ErrorDetails(code: "", message: "\(kind) that is not a DCS error (\(body.count) bytes): \(text)", requestID: "")
     }
 }

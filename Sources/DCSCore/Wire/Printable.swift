@@ -1,10 +1,30 @@
-/// Makes text from the network safe to show: no control characters, no markup, bounded length.
+/// Makes text from the network safe to show: one line (no control characters, no line or
+/// paragraph separators, no bidirectional controls that could make it read otherwise), no
+/// markup, bounded length.
 enum Printable {
+    /// Characters a message must not carry: Unicode's controls (C0, DEL, C1), U+2028 and U+2029,
+    /// and the bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to U+2069).
+    static func isUnprintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return scalar.properties.generalCategory == .control
+        }
+    }
+
+    /// `text` with each unprintable character a space; the text itself when it has none.
+    static func oneLine(_ text: String) -> String {
+        // Printable ASCII, the text of practice, needs no look at its scalars.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            out.append(isUnprintable(scalar) ? " " : scalar)
+        }
+        return String(out)
+    }
+
+    /// One line, runs of spaces folded, at most `maxCharacters` (then "...").
     static func clip(_ text: String, maxCharacters: Int) -> String {
-        var cleaned = String(text.unicodeScalars.map { scalar -> Character in
-            scalar.properties.generalCategory == .control ? " " : Character(scalar)
-        })
-        cleaned = cleaned.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        let cleaned = oneLine(text).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         guard cleaned.count > maxCharacters else { return cleaned }
         return String(cleaned.prefix(maxCharacters)) + "..."
     }

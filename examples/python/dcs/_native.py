@@ -100,6 +100,7 @@ PROTOTYPES = {
     "dcs_config_set_timeouts": (_status, [ConfigHandle, c_uint32, c_uint32]),
     "dcs_config_set_max_retries": (_status, [ConfigHandle, c_uint32]),
     "dcs_config_set_ca_file": (_status, [ConfigHandle, c_char_p]),
+    "dcs_config_set_proxy": (_status, [ConfigHandle, c_char_p]),
     "dcs_config_set_insecure": (_status, [ConfigHandle, c_int]),
     "dcs_config_error": (c_char_p, [ConfigHandle]),
     "dcs_config_set_busy_retry": (_status, [ConfigHandle, c_uint32]),

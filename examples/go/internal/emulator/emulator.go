@@ -23,7 +23,7 @@ import (
 // so that a test can check that none of them ever shows in an error.
 const (
 	AK            = "HPUAEMUTESTAK0000001"
-	SK            = "emu-test-sk-5f1c9e2a7b3d4c6e8f0a1b2c3d4e5f60"
+	SK            = "emu-test-sk-Qz7Lw3Rt5Xv1Np8Km2Hj6Gf4Dc9Ba" // nothing of 8 characters in common with ProjectID
 	AuthToken     = "emu-test-iam-token-MIIXtoken0000+/="
 	SecurityToken = "emu-test-security-token/with+chars=="
 	ProjectID     = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
