@@ -54,7 +54,7 @@ func TestCancelDuringADelayedAnswer(t *testing.T) {
 }
 
 // 503 with Retry-After: 5: the cancellation ends the wait for the retry,
-// which is never made.
+// which is never made; the 503 refused the request (not applied).
 func TestCancelDuringARetryWait(t *testing.T) {
 	fresh(t)
 	client := testClient(t, nil)
@@ -62,7 +62,7 @@ func TestCancelDuringARetryWait(t *testing.T) {
 	started := time.Now()
 	results, err := client.Flush(cancelAfter(t, 300*time.Millisecond), emulator.Running6)
 	checkCancelled(t, err, time.Since(started))
-	checkResults(t, results, []string{emulator.Running6}, OutcomeUnknown)
+	checkResults(t, results, []string{emulator.Running6}, OutcomeFailed)
 	if s := stats(t); s.StatusPuts != 1 {
 		t.Errorf("the emulator saw %+v", s)
 	}

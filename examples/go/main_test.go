@@ -17,7 +17,8 @@ var emu *emulator.Emulator
 
 func TestMain(m *testing.M) {
 	var err error
-	emu, err = emulator.Start("--record-requests", "--restart-seconds", "0", "--generated-instances", "120", "--quiet")
+	// --record-secrets: TestIAMToken checks the token that was sent.
+	emu, err = emulator.Start("--record-requests", "--record-secrets", "--restart-seconds", "0", "--generated-instances", "120", "--quiet")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dcs tests need dcs-emulator: %v\n", err)
 		os.Exit(1)
