@@ -28,6 +28,15 @@ enum Fault: Sendable {
     /// from `offset`, in one field the client copies: the body's error_msg, error_code or
     /// request_id, the X-Request-Id or Content-Type header, or the text of an HTML page.
     case echoSecret(source: EchoSource, field: EchoField, offset: Int, length: Int)
+    /// Acts as usual, but the 200 lists the first id twice: first as the service decided, then
+    /// the other way.
+    case repeatedResult
+    /// Acts as usual, and the 200 also lists an id nobody asked for.
+    case unaskedResult
+    /// A 200 with a header of `bytes` bytes.
+    case hugeHeader(bytes: Int)
+    /// 400 with `message` as its error_msg, as given.
+    case errorText(String)
 
     enum EchoSource: String, Sendable, CaseIterable { case token, signature }
     enum EchoField: String, Sendable, CaseIterable {
@@ -37,7 +46,8 @@ enum Fault: Sendable {
 
     static let kinds = ["status500", "status503", "status429", "html502", "delay", "reset", "truncated",
                         "not_json", "wrong_types", "huge", "huge_chunked", "missing_results", "all_failed",
-                        "echo_headers", "busy", "echo_secret"]
+                        "echo_headers", "busy", "echo_secret", "repeated_result", "unasked_result",
+                        "huge_header", "error_text"]
 
     var kind: String {
         switch self {
@@ -56,6 +66,10 @@ enum Fault: Sendable {
         case .missingResults: "missing_results"
         case .allFailed: "all_failed"
         case .echoSecret: "echo_secret"
+        case .repeatedResult: "repeated_result"
+        case .unaskedResult: "unasked_result"
+        case .hugeHeader: "huge_header"
+        case .errorText: "error_text"
         }
     }
 
@@ -65,6 +79,8 @@ enum Fault: Sendable {
         case .status503(let seconds), .status429(let seconds): [("retry_after", .number(Double(seconds)))]
         case .delay(let milliseconds): [("ms", .number(Double(milliseconds)))]
         case .huge(let bytes, _): [("mb", .number(Double(bytes) / Double(Fault.mebibyte)))]
+        case .hugeHeader(let bytes): [("bytes", .number(Double(bytes)))]
+        case .errorText(let message): [("message", .string(message))]
         case .echoSecret(let source, let field, let offset, let length):
             [("source", .string(source.rawValue)), ("field", .string(field.rawValue)),
              ("offset", .number(Double(offset))), ("length", .number(Double(length)))]
@@ -108,6 +124,16 @@ enum Fault: Sendable {
         case "busy": self = .busy
         case "missing_results": self = .missingResults
         case "all_failed": self = .allFailed
+        case "repeated_result": self = .repeatedResult
+        case "unasked_result": self = .unaskedResult
+        case "huge_header":
+            self = .hugeHeader(bytes: Int(try take("bytes", default: 1_048_576, range: 1...67_108_864, integral: true)))
+        case "error_text":
+            guard let position = remaining.firstIndex(where: { $0.0 == "message" }),
+                  let message = remaining.remove(at: position).1.stringValue else {
+                throw FaultSpecError("error_text needs a string parameter message")
+            }
+            self = .errorText(message)
         case "echo_secret":
             func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, _ fallback: Choice) throws(FaultSpecError)
                 -> Choice where Choice.RawValue == String {
@@ -268,6 +294,20 @@ extension Fault {
             return .error(502, code: "APIGW.0999", message: "Bad gateway. The request was: \(quoted)")
         case .missingResults:
             return .json(200, .object([("results", [])]))
+        case .repeatedResult, .unaskedResult:
+            return Self.rewriteResults(normal(true)) { entries in
+                guard let first = entries.first, let result = first["result"]?.stringValue else { return entries }
+                if case .repeatedResult = self {
+                    let other: JSONValue = .string(result == "success" ? "failed" : "success")
+                    return entries + [.object([("instance", first["instance"] ?? .null), ("result", other)])]
+                }
+                return entries + [.object([("instance", "someone-else-s-instance"), ("result", "success")])]
+            }
+        case .hugeHeader(let bytes):
+            return .full(status: 200, contentType: "application/json",
+                         headers: [("X-Padding", String(repeating: "p", count: bytes))], body: Array("{}".utf8))
+        case .errorText(let message):
+            return .error(400, code: "APIGW.0999", message: message)
         case .echoSecret(let source, let field, let offset, let length):
             let secret: String
             switch source {
@@ -294,6 +334,20 @@ extension Fault {
             }
         case .allFailed:
             return normal(false)
+        }
+    }
+
+    /// `reply` (a 200 of results) with its entries changed by `change`; anything else as it is.
+    private static func rewriteResults(_ reply: Reply, _ change: @escaping @Sendable ([JSONValue]) -> [JSONValue]) -> Reply {
+        switch reply {
+        case let .full(status, contentType, headers, body) where status == 200:
+            guard let document = JSONValue.parse(body), case .array(let entries)? = document["results"] else { return reply }
+            return .full(status: status, contentType: contentType, headers: headers,
+                         body: JSONValue.object([("results", .array(change(entries)))]).serialized)
+        case let .deferred(future):
+            return .deferred(future.map { rewriteResults($0, change) })
+        default:
+            return reply
         }
     }
 }

@@ -22,7 +22,8 @@ def make_test_ca(directory):
     openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
             "-subj", "/CN=libdcs test CA")
     openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
-    (directory / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    # dcs.test: a name that only a proxy can resolve (Tests/harness/forward_proxy.py maps it).
+    (directory / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:dcs.test\n")
     openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
             "-out", "server.pem", "-days", "2", "-extfile", "san.cnf")
     return directory / "ca.pem", directory / "server.pem", directory / "server.key"

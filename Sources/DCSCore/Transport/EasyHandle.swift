@@ -198,6 +198,12 @@ final class EasyHandle: @unchecked Sendable {
                                     detail: "the answer's headers are larger than \(CurlTransport.maxHeaderBytes) bytes")
         case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING:
             return TransportFailure(kind: .malformedAnswer, mayHaveReached: true, detail: detail)
+        case CURLE_OUT_OF_MEMORY where state.requestSent:
+            // While the answer came in, this is nearly always a header line past libcurl's own
+            // limit (100 KiB), which it reports as out of memory: an answer refused, not a host
+            // without memory.
+            return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
+                                    detail: "the answer's headers are larger than libcurl takes (\(detail))")
         case CURLE_OUT_OF_MEMORY:
             return TransportFailure(kind: .outOfMemory, mayHaveReached: reached, detail: detail)
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
