@@ -39,6 +39,8 @@ class TLSProxy:
         self.port = self._listener.getsockname()[1]
         self.url = f"https://127.0.0.1:{self.port}"
         self.handshakes_failed = 0
+        # Per connection accepted, in order: the requests it carried (request lines seen).
+        self.requests_per_connection = []
         self._stopped = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -58,13 +60,16 @@ class TLSProxy:
             raw.close()
             return
         upstream = socket.create_connection(self._target)
+        slot = len(self.requests_per_connection)
+        self.requests_per_connection.append(0)
         threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
-        self._pipe(client, upstream)
+        self._pipe(client, upstream, slot)
 
-    @staticmethod
-    def _pipe(source, destination):
+    def _pipe(self, source, destination, count_requests_in=None):
         try:
             while data := source.recv(65536):
+                if count_requests_in is not None:
+                    self.requests_per_connection[count_requests_in] += data.count(b" HTTP/1.1\r\n")
                 destination.sendall(data)
         except OSError:
             pass
