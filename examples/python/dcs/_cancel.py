@@ -39,6 +39,13 @@ class _CallState:
     def trigger(self) -> None:
         _native.library().dcs_cancel_trigger(self.cancel)
 
+    def interrupt_with(self, error: BaseException) -> None:
+        """`error` (KeyboardInterrupt, SystemExit) is raised when the call returns; the call is
+        cancelled now."""
+        if self.interrupt is None:
+            self.interrupt = error
+        self.trigger()
+
 
 # The call the current thread is making in C, for the log callback (which C calls on the
 # thread making the call).
@@ -49,11 +56,8 @@ def interrupted(error: BaseException) -> None:
     """From the log callback: `error` (KeyboardInterrupt, SystemExit) cannot go up through C.
     The call is cancelled, and the error raised when it returns."""
     state: Optional[_CallState] = getattr(current, "state", None)
-    if state is None:
-        return
-    if state.interrupt is None:
-        state.interrupt = error
-    state.trigger()
+    if state is not None:
+        state.interrupt_with(error)
 
 
 class CancelToken:

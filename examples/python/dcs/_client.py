@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from . import _native
 from ._cancel import CancelToken, _CallState, current
 from ._errors import DcsError, InvalidArgument, OutOfMemory, error_for
+from ._interrupt import unwatch, watch
 from ._values import Action, InstanceStatus, Outcome, Result, Status
 
 if TYPE_CHECKING:
@@ -189,12 +190,15 @@ def _read_error(lib: ctypes.CDLL, status: int, err: _native.ErrorHandle, results
 
 
 def _in_call(state: _CallState, invoke: Callable[[], int]) -> int:
-    """invoke(), the C call, with `state` as the thread's call in progress for the log callback."""
+    """invoke(), the C call, with `state` as the thread's call in progress for the log callback,
+    and, on the main thread, Ctrl-C cancelling it (see _interrupt)."""
     previous = getattr(current, "state", None)
     current.state = state
+    saved = watch(state)
     try:
         return invoke()
     finally:
+        unwatch(saved)
         current.state = previous
 
 
