@@ -22,8 +22,11 @@ pkg-config --exists libcurl || missing "libcurl's development files" "sudo apt-g
 # -static-stdlib links the Swift runtime into libdcs.so: it runs where no Swift is installed.
 # The version script keeps its dynamic symbol table to the dcs_ entry points, so that the
 # BoringSSL and Swift runtime linked into it cannot collide with a host program's own copies.
+# -z nodelete: dlclose leaves it loaded. The Swift runtime cannot be unloaded (its metadata
+# caches and the pthread_atfork handlers of the handle pools would dangle), and a plugin host
+# that loads and unloads it in a loop then reuses the one image instead of growing each time.
 swift build -c release -Xswiftc -static-stdlib --product dcs \
-    -Xlinker --version-script="$PWD/Sources/DCS/exports.map" -Xlinker -soname=libdcs.so.0
+    -Xlinker --version-script="$PWD/Sources/DCS/exports.map" -Xlinker -soname=libdcs.so.0 -Xlinker -z -Xlinker nodelete
 swift build -c release -Xswiftc -static-stdlib --product dcs-emulator
 ln -sf libdcs.so .build/release/libdcs.so.0
 make -s -C examples/c ROOT=../.. DCS_LIBDIR="$PWD/.build/release"

@@ -330,3 +330,80 @@ struct JSONFastPathTests {
         #expect(ResultsScanner.entries(repeatedAfterInvalid) == nil)
     }
 }
+
+/// Issue 10's rules for what leaves the library as text.
+struct OutgoingTextTests {
+    static let token = String((0..<1807).map { index in
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")[(index * 7919 + 13) % 65]
+    })
+
+    @Test func any_run_of_eight_characters_of_a_secret_is_hidden() {
+        let redactor = SecretRedactor(secrets: [Self.token, "sk-short"])
+        let token = Array(Self.token)
+        for (start, length) in [(0, 1807), (500, 9), (1016, 8), (1800, 7), (3, 300)] {
+            let piece = String(token[start..<min(start + length, token.count)])
+            let shown = redactor.redact("before \(piece) after")
+            if piece.count >= SecretRedactor.minimumRun {
+                #expect(!shown.contains(piece), "a piece of \(piece.count) at \(start)")
+                #expect(shown.contains("[redacted]"))
+            } else {
+                #expect(shown.contains(piece))  // shorter than a run: left
+            }
+            #expect(shown.hasPrefix("before ") && shown.hasSuffix(" after"))
+        }
+        #expect(redactor.redact("the key sk-short here") == "the key [redacted] here")
+    }
+
+    @Test func a_request_s_signatures_are_hidden_only_where_they_were_made() {
+        let signature = String(repeating: "0123456789abcdef", count: 4)
+        let client = SecretRedactor(secrets: [])
+        let request = client.including([signature])
+        let echoed = "rid=" + signature.dropFirst(20).prefix(12)
+        #expect(request.redact(echoed) == "rid=[redacted]")
+        #expect(client.redact(echoed) == echoed)  // 12 hex digits are a request id's business
+        #expect(client.redact("sig=" + signature) == "sig=[redacted]")  // 64 hex digits: any signature
+    }
+
+    @Test func messages_are_one_line_without_bidirectional_controls() {
+        let text = "a\u{2028}b\u{2029}c\u{202E}d\u{2066}e\u{85}f\u{7}g"
+        #expect(Printable.oneLine(text) == "a b c d e f g")
+        #expect(SecretRedactor(secrets: []).redact(text) == "a b c d e f g")
+        #expect(Printable.clip("x\u{2028}\u{2028}y", maxCharacters: 10) == "x y")
+        #expect(Printable.oneLine("plain ascii") == "plain ascii")
+        #expect(Printable.oneLine("café 日本") == "café 日本")
+    }
+
+    @Test func error_details_are_redacted_before_they_are_cut() throws {
+        let redactor = SecretRedactor(secrets: [Self.token])
+        // The message is cut at 1024 characters: a token starting 1020 in must not leave its
+        // first characters at the end of the cut.
+        let message = String(repeating: "m", count: 1020) + Self.token
+        let body = Array(#"{"error_code":"\#(Self.token.prefix(40))","error_msg":"\#(message)"}"#.utf8)
+        let details = AnswerDecoder.errorDetails(body: body, contentType: "application/json", redactor: redactor)
+        for text in [details.code, details.message] {
+            let token = Array(Self.token)
+            let shown = (0...(token.count - 8)).contains { text.contains(String(token[$0..<$0 + 8])) }
+            #expect(!shown)
+        }
+        #expect(details.message.hasPrefix("mmmm"))
+    }
+
+    @Test func an_answer_that_lists_an_id_twice_says_nothing_of_it() throws {
+        let body = Array(#"{"results":[{"instance":"a","result":"success"},{"instance":"b","result":"success"},{"instance":"a","result":"failed"},{"instance":"z","result":"success"}]}"#.utf8)
+        let read = try AnswerDecoder.outcomes(for: ["a", "b"], body: body)
+        #expect(read.outcomes == [.unknown, .success])
+        #expect(read.repeated == ["a"] && read.unasked == ["z"])
+        #expect(!read.complete)
+    }
+
+    @Test func ids_are_bytes_nfc_and_nfd_are_two() throws {
+        let nfc = Array("caf\u{e9}".utf8), nfd = Array("cafe\u{301}".utf8)
+        #expect(try InstanceIDs.validate([nfc, nfd]).count == 2)
+        let body = Array(#"{"results":[{"instance":"cafe\u0301","result":"failed"},{"instance":"caf\u00e9","result":"success"}]}"#.utf8)
+        let read = try AnswerDecoder.outcomes(for: ["caf\u{e9}", "cafe\u{301}"], body: body)
+        #expect(read.outcomes == [.success, .failed])
+        #expect(throws: ArgumentError.self) { try InstanceIDs.validate([Array(".".utf8)]) }
+        #expect(throws: ArgumentError.self) { try InstanceIDs.validate([Array("..".utf8)]) }
+        #expect(try InstanceIDs.validate([Array("...".utf8)]) == ["..."])
+    }
+}

@@ -74,11 +74,12 @@ struct RequestLoopTests {
         #expect(transport.requests.count == 2)
     }
 
-    @Test func retries_run_out_and_the_503_may_have_been_applied() throws {
+    @Test func retries_run_out_and_the_last_503_refused_it() throws {
         let transport = ScriptedTransport(Array(repeating: ScriptedTransport.answer(503, retryAfter: 0), count: 5))
         let report = try Self.client(transport).perform(.restart, ids: Self.ids)
         #expect(transport.requests.count == 3)  // the first and two retries
         #expect(report.status == .api)
+        #expect(report.outcomes == [.failed, .failed])  // sent again because not applied: nor was the last
         #expect(report.failure?.message.contains("after 2 retries") == true)
     }
 
@@ -148,7 +149,7 @@ struct RequestLoopTests {
         let report = try Self.client(transport).perform(.restart, ids: Self.ids, deadlineMs: 100)
         #expect(ContinuousClock.now - started < .milliseconds(900))
         #expect(transport.requests.count == 1)
-        #expect(report.outcomes == [.unknown, .unknown])
+        #expect(report.outcomes == [.failed, .failed])  // the 503 refused it: not applied
         #expect(report.status == .api)
     }
 

@@ -74,7 +74,7 @@ final class EasyHandle: @unchecked Sendable {
     /// or cleaned up again. What it holds in memory stays, once per inherited handle.
     func abandon() {
         if keptSocket != CURL_SOCKET_BAD { close(keptSocket) }
-        _ = Unmanaged.passRetained(self)  // no deinit, no curl_easy_cleanup
+        HandlePool.keepForever(self)  // no deinit, no curl_easy_cleanup
     }
 
     /// How often a transfer looks at its cancel token while it waits for the network.

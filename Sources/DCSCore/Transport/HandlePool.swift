@@ -13,6 +13,13 @@ final class HandlePool: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
+    /// Handles a fork left behind, kept where a leak checker still sees them (reachable).
+    nonisolated(unsafe) private static var abandoned: [EasyHandle] = []
+
+    static func keepForever(_ handle: EasyHandle) {
+        ForkSafeLock.withLock { abandoned.append(handle) }
+    }
+
     deinit {
         // A child freeing its client must not clean up the parent's handles either.
         let pid = getpid()
@@ -22,10 +29,12 @@ final class HandlePool: @unchecked Sendable {
     /// An idle handle of this process, if there is one.
     func take() -> EasyHandle? {
         let pid = getpid()
+        var inherited: [EasyHandle] = []
+        defer { for handle in inherited { handle.abandon() } }  // outside the lock, which abandon takes
         return ForkSafeLock.withLock {
             while let handle = idle.popLast() {
                 if handle.ownerPID == pid { return handle }
-                handle.abandon()
+                inherited.append(handle)
             }
             return nil
         }
