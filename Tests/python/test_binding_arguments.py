@@ -90,6 +90,8 @@ def test_call_timeout_is_checked(client, emu, timeout, error):
     ({"auth_token": "t"}, dcs.InvalidArgument, "ak and sk, or auth_token, not both"),
     ({"ca_file": 3}, TypeError, "ca_file must be a str or os.PathLike"),
     ({"ca_file": "/x\0y"}, dcs.InvalidArgument, "ca_file holds a NUL character"),
+    ({"proxy": "ftp://proxy"}, dcs.InvalidArgument, "proxy: proxy_url must start with http://"),
+    ({"proxy": 3128}, TypeError, "proxy must be a str"),
 ])
 def test_settings_are_checked(make_client, emu, settings, error, message):
     with pytest.raises(error, match=message):

@@ -50,6 +50,14 @@ type Config struct {
 	CAFile   string // PEM file of CA certificates instead of the system's store
 	Insecure bool   // no TLS verification and http:// to any host: for tests only
 
+	// Proxy, for an endpoint that is not on loopback (which is never
+	// proxied): nil, the proxy the environment names (https_proxy,
+	// all_proxy, no_proxy...); a pointer to "", none at all; else
+	// "scheme://[user[:password]@]host[:port]" with scheme http, https,
+	// socks4, socks4a, socks5 or socks5h. The password never shows in a
+	// message (dcs_config_set_proxy).
+	Proxy *string
+
 	// BusyRetry: how long to keep sending again a request the service
 	// refused because an instance is busy (400 DCS.4049 not running,
 	// DCS.4111 restarting, DCS.4017 a task is running), pausing 1 s, 2 s, 4 s
@@ -86,14 +94,19 @@ func (c Config) String() string {
 	if c.MaxRetries != nil {
 		retries = fmt.Sprint(*c.MaxRetries)
 	}
+	proxy := "environment"
+	if c.Proxy != nil {
+		// The URL may hold a password: only whether one is set shows.
+		proxy = fmt.Sprintf("%q", redactedProxy(*c.Proxy))
+	}
 	logger := "nil"
 	if c.Logger != nil {
 		logger = "set"
 	}
 	return fmt.Sprintf("dcs.Config{Endpoint:%q Region:%q ProjectID:%q AK:%q SK:%q SecurityToken:%q AuthToken:%q "+
-		"ConnectTimeout:%v Timeout:%v MaxRetries:%s CAFile:%q Insecure:%v BusyRetry:%v Logger:%s LogLevel:%v}",
+		"ConnectTimeout:%v Timeout:%v MaxRetries:%s CAFile:%q Insecure:%v Proxy:%s BusyRetry:%v Logger:%s LogLevel:%v}",
 		c.Endpoint, c.Region, c.ProjectID, c.AK, hide(c.SK), hide(c.SecurityToken), hide(c.AuthToken),
-		c.ConnectTimeout, c.Timeout, retries, c.CAFile, c.Insecure, c.BusyRetry, logger, c.LogLevel)
+		c.ConnectTimeout, c.Timeout, retries, c.CAFile, c.Insecure, proxy, c.BusyRetry, logger, c.LogLevel)
 }
 
 // GoString is String, for %#v.
@@ -293,6 +306,13 @@ func apply(ccfg *C.dcs_config, cfg Config) error {
 			return err
 		}
 	}
+	if cfg.Proxy != nil {
+		cs := C.CString(*cfg.Proxy)
+		defer C.free(unsafe.Pointer(cs))
+		if err := set("Proxy", func() C.dcs_status { return C.dcs_config_set_proxy(ccfg, cs) }); err != nil {
+			return err
+		}
+	}
 	if cfg.Insecure {
 		if err := set("Insecure", func() C.dcs_status { return C.dcs_config_set_insecure(ccfg, 1) }); err != nil {
 			return err
@@ -315,4 +335,19 @@ func millis(field string, d time.Duration, defaultMs uint32) (uint32, error) {
 		return 0, &Error{Status: StatusInvalid, Message: "Config." + field + " is too long"}
 	}
 	return uint32(ms), nil
+}
+
+// redactedProxy is a proxy URL with the password of its user information
+// replaced, for Config.String.
+func redactedProxy(url string) string {
+	scheme := strings.Index(url, "://")
+	at := strings.LastIndex(url, "@")
+	if scheme < 0 || at < scheme {
+		return url
+	}
+	userinfo := url[scheme+3 : at]
+	if colon := strings.Index(userinfo, ":"); colon >= 0 {
+		return url[:scheme+3] + userinfo[:colon] + ":" + redacted + url[at:]
+	}
+	return url
 }

@@ -222,7 +222,7 @@ func TestNewClientFromEnvWithOverrides(t *testing.T) {
 func TestNoSecretInAnyErrorOrPrintedConfig(t *testing.T) {
 	fresh(t)
 	secrets := []string{emulator.SK, emulator.AuthToken, emulator.SecurityToken, "not-the-secret-key",
-		"wrong-iam-token-value", "secret\x00value", "secret\x01value", "bad-security\ntoken"}
+		"wrong-iam-token-value", "secret\x00value", "secret\x01value", "bad-security\ntoken", "proxy-password-9z"}
 	var texts []string
 	record := func(err error) {
 		t.Helper()
@@ -261,6 +261,7 @@ func TestNoSecretInAnyErrorOrPrintedConfig(t *testing.T) {
 		func(c *Config) { c.AuthToken = emulator.AuthToken },                               // both kinds of credentials
 		func(c *Config) { c.ProjectID, c.SecurityToken = "", emulator.SecurityToken },      // config error
 		func(c *Config) { c.AK, c.SK, c.AuthToken, c.Endpoint = "", "", "a b", "ftp://x" }, // bad endpoint first
+		func(c *Config) { p := "http://user:proxy-password-9z@bad host"; c.Proxy = &p },    // a bad proxy
 	} {
 		cfg := base
 		adjust(&cfg)

@@ -120,7 +120,8 @@ def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optiona
                sk: Optional[str] = None, security_token: Optional[str] = None, auth_token: Optional[str] = None,
                connect_timeout: Optional[float] = None, timeout: Optional[float] = None,
                max_retries: Optional[int] = None, ca_file: Optional[PathLike] = None,
-               insecure: Optional[bool] = None, busy_retry: Optional[float] = None) -> None:
+               insecure: Optional[bool] = None, busy_retry: Optional[float] = None,
+               proxy: Optional[str] = None) -> None:
     """Applies the settings that are not None, each with its setter. See Client."""
     if endpoint is not None:
         _check_setter(lib, cfg, lib.dcs_config_set_endpoint(cfg, _encode(endpoint, "endpoint")))
@@ -160,6 +161,8 @@ def _configure(lib: ctypes.CDLL, cfg: _native.ConfigHandle, *, endpoint: Optiona
         _check_setter(lib, cfg, lib.dcs_config_set_insecure(cfg, int(insecure)))
     if busy_retry is not None:
         _check_setter(lib, cfg, lib.dcs_config_set_busy_retry(cfg, _milliseconds(busy_retry, "busy_retry", zero=True)))
+    if proxy is not None:
+        _check_setter(lib, cfg, lib.dcs_config_set_proxy(cfg, _encode(proxy, "proxy")), "proxy")
 
 
 # Outcome by C value; a value appended by a newer library reads as UNKNOWN (it may have been applied).
@@ -226,6 +229,10 @@ class Client:
             is busy (400 DCS.4049 not running, DCS.4111 restarting, DCS.4017 a task is
             running), with pauses of 1, 2, 4 ... 10 s; 0 or None (the default): such a refusal
             raises ApiError at once.
+        proxy: for an endpoint that is not on loopback, "scheme://[user[:password]@]host[:port]"
+            (http, https, socks4, socks4a, socks5, socks5h), or "" for none at all; None (the
+            default): the one the environment names (https_proxy, all_proxy, no_proxy...). A
+            loopback endpoint is never proxied. The password never shows in a message.
         logger: a logging.Logger (or LoggerAdapter) that gets the library's log lines: DEBUG
             each request sent and each status poll, INFO each answer (HTTP status, time,
             request id), WARNING retries and clock corrections, ERROR a batch or wait that
@@ -244,12 +251,13 @@ class Client:
                  connect_timeout: Optional[float] = None, timeout: Optional[float] = None,
                  max_retries: Optional[int] = None, ca_file: Optional[PathLike] = None,
                  insecure: Optional[bool] = None, busy_retry: Optional[float] = None,
+                 proxy: Optional[str] = None,
                  logger: Optional[_log.LoggerLike] = None, log_level: Union[int, str, None] = None) -> None:
         self._open(False, dict(endpoint=endpoint, region=region, project_id=project_id, ak=ak, sk=sk,
                                security_token=security_token, auth_token=auth_token,
                                connect_timeout=connect_timeout, timeout=timeout, max_retries=max_retries,
-                               ca_file=ca_file, insecure=insecure, busy_retry=busy_retry, logger=logger,
-                               log_level=log_level))
+                               ca_file=ca_file, insecure=insecure, busy_retry=busy_retry, proxy=proxy,
+                               logger=logger, log_level=log_level))
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Client":
