@@ -42,6 +42,9 @@
  *     all_proxy; no_proxy lists hosts reached directly; upper or lower case).
  *     An https:// endpoint is reached through a CONNECT tunnel: the proxy sees
  *     the host name, not the request.
+ *   - dlclose does not unload the library: it is linked -z nodelete, since the
+ *     Swift runtime inside it cannot be unloaded. Loading it again reuses the
+ *     image already there and costs no memory.
  *   - Files the library reads (the CA file, Huawei's credentials file) are
  *     opened without blocking and must be regular files: anything else (a
  *     FIFO, a device, a directory) is DCS_ECONFIG, where the function reading
