@@ -2,14 +2,12 @@
 under valgrind with DCS_MEMCHECK=1, no memory error and no leak (valgrind exits 99 for either).
 What it prints is compared with the Python and Go programs in Tests/examples."""
 
-import signal
 import subprocess
-import time
 
 import pytest
 
 from c_support import MEMCHECK, TIME_SCALE, under_memcheck
-from clients import client_env, closed_port_url
+from clients import client_env, closed_port_url, interrupted_while_waiting
 from emulator import Emulator
 
 RUNNING_6 = "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"
@@ -51,19 +49,8 @@ def test_each_path_exits_as_documented(dcsctl, emu, args, stdin, env, code):
 def test_ctrl_c_during_the_wait(dcsctl):
     """The pipe, the thread that triggers the token, and their teardown."""
     with Emulator(["--restart-seconds", "60", "--quiet"]) as emulator:
-        child = subprocess.Popen(under_memcheck([dcsctl, "restart", "--wait", RUNNING_6]), env=client_env(emulator),
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 30 * TIME_SCALE
-            while emulator.stats()["status_gets"] == 0:
-                assert time.monotonic() < deadline and child.poll() is None
-                time.sleep(0.05)
-            child.send_signal(signal.SIGINT)
-            out, err = child.communicate(timeout=20 * TIME_SCALE)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-    assert (child.returncode, out) == (130, f"{RUNNING_6} unknown\n".encode()), err.decode(errors="replace")
+        code, out, err = interrupted_while_waiting(under_memcheck([dcsctl, "restart", "--wait", RUNNING_6]), emulator,
+                                                   client_env(emulator), patience=30 * TIME_SCALE)
+    assert (code, out) == (130, f"{RUNNING_6} unknown\n".encode()), err.decode(errors="replace")
     if MEMCHECK:
         assert b"definitely lost" not in err and b"Invalid" not in err

@@ -8,17 +8,14 @@ nothing), --help and --version, the JSON document, ids from a file and from stan
 pseudo-terminal), Ctrl-C, and each exit status."""
 
 import json
-import os
 import pathlib
 import re
-import signal
 import subprocess
-import time
 
 import pexpect
 import pytest
 
-from clients import client_env, closed_port_url
+from clients import client_env, closed_port_url, interrupted_while_waiting
 from emulator import Emulator, TEST_PROJECT_ID
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -533,20 +530,8 @@ def test_flush_on_a_terminal_interrupted_or_ended_sends_nothing(programs, emulat
 
 def interrupted_during_the_wait(command, emulator, args):
     emulator.reset()
-    child = subprocess.Popen([*command, *args], env=environment(emulator, {}), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while emulator.stats()["status_gets"] == 0:  # restarted, and waiting
-            assert time.monotonic() < deadline and child.poll() is None
-            time.sleep(0.02)
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    return Run(masked(out.decode()), masked(err.decode()), child.returncode, emulator.stats())
+    code, out, err = interrupted_while_waiting([*command, *args], emulator, environment(emulator, {}))
+    return Run(masked(out.decode()), masked(err.decode()), code, emulator.stats())
 
 
 @pytest.mark.parametrize("output", ["text", "json"])
