@@ -86,6 +86,12 @@ extern "C" {
  * macros of the header it was built with. A static string: never freed. */
 const char *dcs_version(void);
 
+/* The version of the libcurl that libdcs runs on, as loaded at run time
+ * ("7.88.1"; the libcurl of the build may differ), so that a program can
+ * report it without linking libcurl itself. A static string: never NULL,
+ * never freed. */
+const char *dcs_libcurl_version(void);
+
 /* The status of a call. Values are fixed; new ones are only ever appended. */
 typedef enum dcs_status {
     DCS_OK         =  0,  /* every instance reported success */
@@ -350,6 +356,14 @@ dcs_status dcs_soft_restart(dcs_client *client, const char *const *instance_ids,
 
 dcs_status dcs_flush(dcs_client *client, const char *const *instance_ids, size_t count,
                      dcs_results **out, dcs_error **err);
+
+/* Checks instance ids exactly as the operations above check them (count,
+ * and each id's form; "instance_ids[3] ..." in the message), sending
+ * nothing and needing no client: DCS_OK when an operation would accept
+ * them, else DCS_EINVAL with *err naming the first id at fault. For
+ * programs that want to refuse bad ids before they build a client, or
+ * without one (a dry run). */
+dcs_status dcs_check_instance_ids(const char *const *instance_ids, size_t count, dcs_error **err);
 
 /* The three actions, for dcs_call. Values are fixed; new ones are only ever
  * appended. */

@@ -48,7 +48,17 @@ run examples/c/dcsctl restart 2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef 9d1e2f3a-4b5c
 
 echo
 echo "# Flush: Redis 3.0 cannot be flushed, a FROZEN instance cannot be acted on, an unknown id fails."
-run examples/c/dcsctl flush c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b no-such-instance
+run examples/c/dcsctl flush --yes c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b no-such-instance
+
+echo
+echo "# Without --yes, off a terminal, a flush is refused: it deletes all data and cannot be undone."
+echo "# --dry-run shows what would be sent instead, and sends nothing."
+run examples/c/dcsctl flush 2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef
+run examples/c/dcsctl flush --dry-run 2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef 5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c
+
+echo
+echo "# For scripts: one JSON document, with the request id of the answer that decided each instance."
+run examples/c/dcsctl soft_restart --output json emu-0001 no-such-instance
 
 echo
 echo "# 120 ids: libdcs sends three requests of at most 50 (the service refuses more) and reports"
@@ -58,7 +68,7 @@ examples/c/dcsctl soft_restart $(printf 'emu-%04d ' $(seq 1 120)) | cut -d' ' -f
 
 echo
 echo "# A wrong secret key: the gateway refuses the signature. The error line carries the status,"
-echo "# the HTTP status, the service's error code and the request id support asks for."
+echo "# the HTTP status, the service's error code and the request id support asks for; exit code 4."
 HUAWEICLOUD_SDK_SK=not-the-right-key run examples/c/dcsctl restart 5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c
 
 echo
@@ -100,7 +110,7 @@ echo "# Now each instance is a real redis-server ($instance on port $port)."
 echo "\$ redis-cli -p $port SET greeting hello; redis-cli -p $port DBSIZE"
 redis-cli -p "$port" SET greeting hello >/dev/null
 redis-cli -p "$port" DBSIZE
-run examples/c/dcsctl flush "$instance"
+run examples/c/dcsctl flush --yes "$instance"
 echo "\$ redis-cli -p $port DBSIZE"
 redis-cli -p "$port" DBSIZE
 

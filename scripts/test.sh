@@ -24,6 +24,9 @@ python3 -c "import huaweicloudsdkcore" 2>/dev/null || missing "Huawei's official
 command -v go >/dev/null || missing "Go (the Go binding's tests)" "sudo apt-get install -y golang-go"
 command -v valgrind >/dev/null || missing "valgrind (the memory check of the C tests)" "sudo apt-get install -y valgrind"
 command -v openssl >/dev/null || missing "openssl (the TLS tests make a CA)" "sudo apt-get install -y openssl"
+python3 -c "import pexpect" 2>/dev/null || missing "pexpect (dcsctl's confirmation on a pseudo-terminal)" "python3 -m pip install pexpect"
+command -v groff >/dev/null || missing "groff (the man page is checked)" "sudo apt-get install -y groff-base"
+command -v mandoc >/dev/null || missing "mandoc (the man page is checked)" "sudo apt-get install -y mandoc"
 
 # Every debug build here uses ThreadSanitizer, so that they share one build: the unit tests,
 # the libdcs that Tests/c/test_stress.py checks for races, and the fuzz corpus replays.

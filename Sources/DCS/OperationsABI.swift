@@ -54,6 +54,17 @@ public func dcs_flush(_ client: OpaquePointer?, _ instanceIDs: UnsafePointer<Uns
     perform(.flush, client, instanceIDs, count, out, err)
 }
 
+@_cdecl("dcs_check_instance_ids")
+public func dcs_check_instance_ids(_ instanceIDs: UnsafePointer<UnsafePointer<CChar>?>?, _ count: UInt,
+                                   _ err: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    do throws(ArgumentError) {
+        _ = try readInstanceIDs(instanceIDs, count: count)
+    } catch {
+        return finish(error, err)
+    }
+    return finish(.ok, nil, err)
+}
+
 @_cdecl("dcs_call_options_init")
 public func dcs_call_options_init(_ options: UnsafeMutableRawPointer?, _ size: UInt) {
     guard let options else { return }

@@ -1,6 +1,7 @@
 import DCSCore
 
 nonisolated(unsafe) private let versionString = staticCString(StatusClient.version)
+nonisolated(unsafe) private let libcurlVersionString = staticCString(LibcurlVersion.loaded)
 
 nonisolated(unsafe) private let statusNames: [Int32: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: [
     (CallStatus.ok, "DCS_OK"), (.partial, "DCS_EPARTIAL"), (.invalidArgument, "DCS_EINVAL"),
@@ -18,6 +19,11 @@ nonisolated(unsafe) private let invalidOutcomeName = staticCString("invalid")
 @_cdecl("dcs_version")
 public func dcs_version() -> UnsafePointer<CChar> {
     versionString
+}
+
+@_cdecl("dcs_libcurl_version")
+public func dcs_libcurl_version() -> UnsafePointer<CChar> {
+    libcurlVersionString
 }
 
 @_cdecl("dcs_status_name")

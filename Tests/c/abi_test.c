@@ -210,6 +210,35 @@ static void test_invalid_arguments_send_nothing(void) {
     dcs_client_free(client);
 }
 
+/* dcs_check_instance_ids says what an operation would say about the same ids, and needs no
+ * client for it. */
+static void test_check_instance_ids_as_the_operations_do(void) {
+    dcs_client *client = client_from_env();
+    const char *with_null[] = {RUNNING_6, NULL};
+    const char *empty[] = {RUNNING_6, ""};
+    const char *control[] = {"abc\tdef"};
+    const char *bad_utf8[] = {"abc\xff"};
+    const char *repeated[] = {RUNNING_6, RUNNING_5, RUNNING_6};
+    const struct { const char *const *ids; size_t count; } bad[] = {
+        {with_null, 2}, {empty, 2}, {control, 1}, {bad_utf8, 1}, {repeated, 3}, {repeated, 0},
+        {repeated, DCS_MAX_IDS_PER_CALL + 1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        dcs_error *checked = NULL, *called = NULL;
+        dcs_results *results = NULL;
+        CHECK_STATUS(dcs_check_instance_ids(bad[i].ids, bad[i].count, &checked), DCS_EINVAL);
+        CHECK_STATUS(dcs_restart(client, bad[i].ids, bad[i].count, &results, &called), DCS_EINVAL);
+        CHECK(strcmp(dcs_error_message(checked), dcs_error_message(called)) == 0);
+        dcs_error_free(checked);
+        dcs_error_free(called);
+    }
+    dcs_client_free(client);
+    const char *good[] = {RUNNING_6, RUNNING_5, "caf\xc3\xa9"};
+    dcs_error *err = (dcs_error *)good; /* must be overwritten with NULL */
+    CHECK_STATUS(dcs_check_instance_ids(good, 3, &err), DCS_OK);
+    CHECK(err == NULL);
+}
+
 static void test_long_id_accepted(void) {
     dcs_client *client = client_from_env();
     char long_id[DCS_MAX_ID_BYTES + 1];
@@ -744,6 +773,7 @@ static const struct test_case cases[] = {
     {"iam_token", test_iam_token},
     {"security_token", test_security_token},
     {"invalid_arguments_send_nothing", test_invalid_arguments_send_nothing},
+    {"check_instance_ids_as_the_operations_do", test_check_instance_ids_as_the_operations_do},
     {"long_id_accepted", test_long_id_accepted},
     {"null_objects_are_harmless", test_null_objects_are_harmless},
     {"config_setters_check_their_argument", test_config_setters_check_their_argument},

@@ -104,6 +104,26 @@ static int row_dcs_call(void) {
     return ok;
 }
 
+/* The check the operations make, on its own: every kind of bad id, and good ids too. */
+static int row_check_instance_ids(void) {
+    static const char *const *const bad[] = {null_entry, empty_id, control_id, newline_id, bad_utf8_id,
+                                             overlong_utf8_id, long_id, repeated_ids};
+    static const size_t counts[] = {2, 1, 1, 1, 1, 1, 1, 2};
+    dcs_error *err = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ok &= dcs_check_instance_ids(bad[i], counts[i], &err) == DCS_EINVAL && err != NULL &&
+              dcs_error_status(err) == DCS_EINVAL && strncmp(dcs_error_message(err), "instance_ids", 12) == 0;
+        dcs_error_free(err);
+    }
+    ok &= dcs_check_instance_ids(NULL, 1, NULL) == DCS_EINVAL;
+    ok &= dcs_check_instance_ids(good_ids, 0, NULL) == DCS_EINVAL;
+    ok &= dcs_check_instance_ids(good_ids, SIZE_MAX, NULL) == DCS_EINVAL;
+    err = (dcs_error *)&err;
+    ok &= dcs_check_instance_ids(good_ids, 1, &err) == DCS_OK && err == NULL;
+    return ok;
+}
+
 static int row_wait(void) {
     dcs_results *results = NULL;
     dcs_error *err = NULL;
@@ -224,7 +244,8 @@ static int row_cancel_of_null(void) {
 }
 
 static int row_names_of_unknown_values(void) {
-    return dcs_version() != NULL && strcmp(dcs_status_name((dcs_status)42), "DCS_UNKNOWN_STATUS") == 0 &&
+    return dcs_version() != NULL && dcs_libcurl_version()[0] != '\0' &&
+           strcmp(dcs_status_name((dcs_status)42), "DCS_UNKNOWN_STATUS") == 0 &&
            strcmp(dcs_status_name((dcs_status)-100), "DCS_UNKNOWN_STATUS") == 0 &&
            strcmp(dcs_outcome_name((dcs_outcome)99), "invalid") == 0 &&
            strcmp(dcs_log_level_name((dcs_log_level)-1), "invalid") == 0 &&
@@ -258,6 +279,7 @@ static const struct {
     {"dcs_flush", row_dcs_flush_repeated_ids_2},
     {"dcs_restart dcs_soft_restart dcs_flush", row_operation_null_client},
     {"dcs_call", row_dcs_call},
+    {"dcs_check_instance_ids", row_check_instance_ids},
     {"dcs_wait_running dcs_wait_running_with", row_wait},
     {"dcs_get_instance_status dcs_get_instance_status_with", row_instance_status},
     {"dcs_config_set_endpoint dcs_config_set_region dcs_config_set_project_id dcs_config_set_credentials "
@@ -269,7 +291,7 @@ static const struct {
     {"dcs_results_count dcs_results_next dcs_results_at dcs_results_request_id dcs_results_rewind dcs_error_status dcs_error_http_status "
      "dcs_error_code dcs_error_message dcs_error_request_id", row_results_and_errors_of_null},
     {"dcs_cancel_new dcs_cancel_trigger dcs_cancel_is_triggered", row_cancel_of_null},
-    {"dcs_version dcs_status_name dcs_outcome_name dcs_log_level_name dcs_instance_status_name",
+    {"dcs_version dcs_libcurl_version dcs_status_name dcs_outcome_name dcs_log_level_name dcs_instance_status_name",
      row_names_of_unknown_values},
     {"dcs_call_options_init", row_call_options_init_sizes},
 };

@@ -4,6 +4,7 @@ Each test runs one case of abi_test.c (which checks statuses, outcomes and error
 and then checks what only the server saw: how many requests and connections, and what arrived.
 """
 
+import ctypes
 import json
 import subprocess
 import time
@@ -34,7 +35,8 @@ def assert_returns_within(elapsed, seconds):
 
 
 OFFLINE_CASES = ["version_and_names", "null_objects_are_harmless", "config_setters_check_their_argument",
-                 "client_new_checks_the_whole_config", "config_from_env_names_the_variable"]
+                 "client_new_checks_the_whole_config", "config_from_env_names_the_variable",
+                 "check_instance_ids_as_the_operations_do"]
 
 
 def test_every_case_is_driven(abi_test):
@@ -49,6 +51,17 @@ def test_offline_cases(abi_test, emu, case):
     """Cases that make no call reach nothing: the emulator sees no request."""
     run_case(abi_test, case, emu)
     assert emu.stats()["api_requests"] == 0
+
+
+def test_libcurl_version_is_the_loaded_libcurls(libdcs):
+    """dcs_libcurl_version names the libcurl the process runs on: the one the loader gives for
+    libcurl.so.4, which libdcs.so links."""
+    lib = ctypes.CDLL(str(libdcs))
+    lib.dcs_libcurl_version.restype = ctypes.c_char_p
+    curl = ctypes.CDLL("libcurl.so.4")
+    curl.curl_version.restype = ctypes.c_char_p
+    loaded = curl.curl_version().decode().split()[0]  # "libcurl/7.88.1"
+    assert loaded == "libcurl/" + lib.dcs_libcurl_version().decode()
 
 
 def test_success(abi_test, emu):

@@ -50,6 +50,6 @@ def test_example_builds_from_pkg_config_alone_and_runs_without_swift(tmp_path, l
     with Emulator(["--quiet", "--restart-seconds", "0"]) as emulator:
         env = {**client_env(emulator), **loader_env, "PATH": "/usr/bin:/bin"}
         env.pop("LD_PRELOAD", None)
-        done = subprocess.run([str(program), "flush", "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"], env=env,
+        done = subprocess.run([str(program), "flush", "--yes", "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef"], env=env,
                               capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (0, "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef success\n"), done.stderr

@@ -58,9 +58,10 @@ def test_generated_requests_match_the_official_signer(dcsctl, emu):
     for round_ in range(40):
         action = rng.choice(["restart", "soft_restart", "flush"])
         ids = random_ids(rng, rng.randint(1, 60))  # over 50 ids: two requests
-        done = subprocess.run(under_memcheck([dcsctl, action, *ids]), env=client_env(emu), capture_output=True,
-                              text=True)
-        assert done.returncode in (0, 1), done.stderr  # 2 would be a refusal, a 401 among them
+        # "--": a random id may start with '-'; --yes: a flush asks for confirmation otherwise.
+        done = subprocess.run(under_memcheck([dcsctl, action, "--yes", "--", *ids]), env=client_env(emu),
+                              capture_output=True, text=True)
+        assert done.returncode in (0, 1), done.stderr  # 4 would be a refusal, a 401 among them
         calls += 1 if len(ids) <= 50 else 2
     check_recorded_requests(emu, calls)
     assert emu.stats()["api_requests"] == calls

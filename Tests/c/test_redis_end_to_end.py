@@ -52,7 +52,7 @@ def test_flush_through_libdcs_empties_redis(dcsctl_path, redis_fleet, redis_cli)
     cli(redis_cli, other, "SET", "kept", "yes")
     assert cli(redis_cli, port, "DBSIZE") == "3"
 
-    done = dcsctl(dcsctl_path, redis_fleet, "flush", RUNNING_6)
+    done = dcsctl(dcsctl_path, redis_fleet, "flush", "--yes", RUNNING_6)
     assert (done.returncode, done.stdout) == (0, f"{RUNNING_6} success\n"), done.stderr
     assert cli(redis_cli, port, "DBSIZE") == "0"
     assert cli(redis_cli, other, "GET", "kept") == "yes"  # only the instance named was flushed

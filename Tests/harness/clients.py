@@ -1,9 +1,12 @@
 """What tests of any language share about clients of the emulator: the environment that
-dcs_config_from_env reads, a port nothing listens on, and a secret check that never prints a
-secret."""
+dcs_config_from_env reads, a port nothing listens on, a secret check that never prints a
+secret, and a dcsctl interrupted while it waits."""
 
 import os
+import signal
 import socket
+import subprocess
+import time
 
 from emulator import TEST_AK, TEST_AUTH_TOKEN, TEST_PROJECT_ID, TEST_SECURITY_TOKEN, TEST_SK
 
@@ -56,3 +59,24 @@ def without_credentials(env):
     """`env` without the AK, SK and project id variables: they are to come from elsewhere."""
     return {k: v for k, v in env.items()
             if k not in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID")}
+
+
+def interrupted_while_waiting(command, emulator, env, *, patience=30):
+    """Runs `command` (a dcsctl ... --wait) with standard input closed, sends it SIGINT once
+    `emulator` has seen a status poll (it acted, and is waiting), and gives (exit status, stdout,
+    stderr) in bytes. `patience`: seconds allowed for the poll to come, and for the end after
+    the signal."""
+    child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + patience
+        while emulator.stats()["status_gets"] == 0:
+            assert time.monotonic() < deadline and child.poll() is None, "no status poll came"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=patience)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return child.returncode, out, err

@@ -50,6 +50,31 @@ def test_nul_in_an_id_is_invalid_before_any_c_call(client, emu, native):
     assert nothing_sent(emu)
 
 
+@pytest.mark.parametrize("ids, message", [
+    ([], "count is 0"), ([RUNNING_6, ""], r"instance_ids\[1\] is empty"),
+    ([RUNNING_6, RUNNING_5, RUNNING_6], r"instance_ids\[2\] repeats instance_ids\[0\]"),
+    (["tab\there"], r"instance_ids\[0\] holds a control character \(U\+0009\)"),
+    (["abc\udcff"], r"instance_ids\[0\] is not valid UTF-8"),  # the byte 0xff, as sys.argv decodes it
+    (["x" * 129], r"instance_ids\[0\] is longer than 128 bytes"),
+])
+def test_check_instance_ids_says_what_a_call_would_without_a_client(client, emu, ids, message):
+    with pytest.raises(dcs.InvalidArgument, match=message) as checked:
+        dcs.check_instance_ids(ids)
+    with pytest.raises(dcs.InvalidArgument) as called:
+        client.restart(ids)
+    assert checked.value.message == called.value.message
+    assert nothing_sent(emu)
+
+
+def test_check_instance_ids_accepts_what_a_call_accepts():
+    assert dcs.check_instance_ids([RUNNING_6, "café", "b" * 128]) is None
+    assert dcs.check_instance_ids(iter([RUNNING_5])) is None
+    with pytest.raises(TypeError):
+        dcs.check_instance_ids(RUNNING_6)
+    with pytest.raises(dcs.InvalidArgument, match="NUL"):
+        dcs.check_instance_ids(["a\0b"])
+
+
 @pytest.mark.parametrize("timeout, error", [
     ("1", TypeError), (True, TypeError), (None, None), (0, dcs.InvalidArgument), (-1, dcs.InvalidArgument),
     (0.0004, dcs.InvalidArgument), (math.nan, dcs.InvalidArgument), (math.inf, dcs.InvalidArgument),

@@ -302,6 +302,31 @@ def test_fault_on_second_request_keeps_every_outcome(client, emu):
     assert emu.stats()["api_requests"] == 2
 
 
+def test_each_result_carries_the_request_id_of_the_answer_that_decided_it(client, emu):
+    emu.fault("status500", skip=1)
+    error = raised(lambda: client.flush(GENERATED), dcs.ApiError)
+    first, second = error.results[0].request_id, error.results[50].request_id
+    assert len(first) == 32 and len(second) == 32 and first != second
+    # The 500 decided the second request's 50: the error's request id is theirs.
+    assert second == error.request_id
+    assert [r.request_id for r in error.results] == [first] * 50 + [second] * 50 + [""] * 20  # no answer: ""
+    # A partial success: its request id is the one answer's, as every result's.
+    partial = raised(lambda: client.flush([RUNNING_6, RUNNING_3]), dcs.PartialFailure)
+    assert {r.request_id for r in partial.results} == {partial.request_id} and len(partial.request_id) == 32
+
+
+def test_request_id_is_where_a_result_came_from_not_part_of_its_value(client):
+    (result,) = client.restart([RUNNING_6])
+    assert len(result.request_id) == 32
+    assert result == dcs.Result(RUNNING_6, S) and hash(result) == hash(dcs.Result(RUNNING_6, S, "other"))
+    assert pickle.loads(pickle.dumps(result)).request_id == result.request_id
+    assert repr(result).endswith(f"request_id={result.request_id!r})")
+    with pytest.raises(AttributeError):
+        result.request_id = "x"
+    # A wait sends no action: no answer decided its results.
+    assert [r.request_id for r in client.wait_running([RUNNING_6, RUNNING_5], timeout=10)] == ["", ""]
+
+
 def test_errors_keep_their_fields_through_pickle(make_client, emu):
     error = raised(lambda: make_client(sk="not-the-secret-key").restart([RUNNING_6]), dcs.ApiError)
     copy = pickle.loads(pickle.dumps(error))

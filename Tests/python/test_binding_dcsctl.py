@@ -1,23 +1,27 @@
 """examples/python/dcsctl.py against the C examples/c/dcsctl: same command line, stdout lines,
 stderr line and exit codes. The C program is compiled here against include/dcs.h and the
-libdcs.so under test; both run against the emulator, and their outputs are compared."""
+libdcs.so under test; both run against the emulator, and their outputs are compared. What only
+the Python program has is here too: its entry points, an import of dcs that does not pay for
+it, and the library that cannot be loaded. (Tests/examples/test_three_dcsctl.py compares all
+three dcsctl on the rest of man/dcsctl.1.)"""
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from binding_support import (DCSCTL_PY, FROZEN, GENERATED, REPO, RUNNING_3, RUNNING_4, RUNNING_5, RUNNING_6,
-                             client_env, closed_port_url, leaked_secrets)
+from binding_support import (DCSCTL_PY, FROZEN, GENERATED, PACKAGE_ROOT, REPO, RUNNING_3, RUNNING_4, RUNNING_5,
+                             RUNNING_6, client_env, closed_port_url, leaked_secrets)
+from clients import interrupted_while_waiting
 from dcs import _native
 
 OUTCOME_LINE = re.compile(r"\S+ (success|failed|not_sent|unknown)")
 ERROR_LINE = re.compile(r"dcsctl: (DCS_[A-Z_]+) http_status=(\d+) code=(\S+) request_id=(\S+): (.+)")
-USAGE = "usage: dcsctl restart|soft_restart|flush [--wait[=SECONDS]] ID...\n"
+USAGE_HINT = "usage: dcsctl restart|soft_restart|flush [OPTION]... ID... (dcsctl --help for more)\n"
+ALL_SUCCEEDED, PARTIAL, USAGE, CONFIGURATION, REFUSED, OUTCOME_UNKNOWN, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +32,7 @@ def c_dcsctl(tmp_path_factory):
     libdir = os.path.dirname(library)
     if not os.path.exists(os.path.join(libdir, "libdcs.so")):
         pytest.fail(f"{libdir} has no libdcs.so to link examples/c/dcsctl.c with")
-    subprocess.run(["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", f"-I{REPO / 'include'}",
+    subprocess.run(["cc", "-std=c11", "-O1", "-pthread", "-Wall", "-Wextra", "-Werror", f"-I{REPO / 'include'}",
                     str(REPO / "examples" / "c" / "dcsctl.c"), "-o", str(output), f"-L{libdir}", "-ldcs",
                     f"-Wl,-rpath,{libdir}"], check=True)
     return output
@@ -43,6 +47,7 @@ class Run:
     def normalized(self):
         """What may differ between two runs: the request id and libcurl's timings."""
         def clean(text):
+            text = re.sub(r'"request_id": "[0-9a-f]+"', '"request_id": "RID"', text)
             return re.sub(r"\d+ (ms|milliseconds)", r"N \1", re.sub(r"request_id=[0-9a-f]+", "request_id=RID", text))
 
         return self.code, clean(self.stdout), clean(self.stderr)
@@ -55,7 +60,7 @@ def run(command, emu, args, env, fault):
     emu.reset()
     if fault:
         emu.fault(**fault)
-    done = subprocess.run([*command, *args], env=env, capture_output=True, timeout=120)
+    done = subprocess.run([*command, *args], env=env, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
     result = Run(done)
     assert leaked_secrets(result.stdout, result.stderr) == []
     return result
@@ -74,7 +79,7 @@ def run_both(c_dcsctl, emu, args, fault=None, **env_extra):
     assert all(OUTCOME_LINE.fullmatch(line) for line in py.lines())
     if py.code == 0:
         assert py.stderr == ""
-    elif py.stderr != USAGE:
+    elif not py.stderr.endswith(USAGE_HINT):
         assert py.stderr.count("\n") == 1 and ERROR_LINE.fullmatch(py.stderr.rstrip("\n"))
     return py
 
@@ -85,14 +90,14 @@ def error_fields(run_):
 
 def test_success(c_dcsctl, emu):
     for action in ("restart", "soft_restart", "flush"):
-        py = run_both(c_dcsctl, emu, [action, RUNNING_6, RUNNING_5, RUNNING_4])
+        py = run_both(c_dcsctl, emu, [action, "--yes", RUNNING_6, RUNNING_5, RUNNING_4])
         assert py.code == 0
         assert py.lines() == [f"{RUNNING_6} success", f"{RUNNING_5} success", f"{RUNNING_4} success"]
 
 
 def test_partial(c_dcsctl, emu):
-    py = run_both(c_dcsctl, emu, ["flush", RUNNING_6, RUNNING_3, FROZEN, "no-such-instance", "café"])
-    assert py.code == 1
+    py = run_both(c_dcsctl, emu, ["flush", "--yes", RUNNING_6, RUNNING_3, FROZEN, "no-such-instance", "café"])
+    assert py.code == PARTIAL
     assert py.lines() == [f"{RUNNING_6} success", f"{RUNNING_3} failed", f"{FROZEN} failed",
                           "no-such-instance failed", "café failed"]
     status, http, code, request_id, message = error_fields(py)
@@ -102,14 +107,14 @@ def test_partial(c_dcsctl, emu):
 
 def test_wrong_sk(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], HUAWEICLOUD_SDK_SK="not-the-secret-key")
-    assert py.code == 2 and py.lines() == [f"{RUNNING_6} failed"]
+    assert py.code == REFUSED and py.lines() == [f"{RUNNING_6} failed"]
     status, http, code, request_id, _ = error_fields(py)
     assert (status, http, code) == ("DCS_EAPI", "401", "APIGW.0301") and len(request_id) == 32
 
 
 def test_500_prints_the_results_before_the_error_line(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", RUNNING_6, RUNNING_5], fault={"kind": "status500"})
-    assert py.code == 2 and py.lines() == [f"{RUNNING_6} unknown", f"{RUNNING_5} unknown"]
+    assert py.code == REFUSED and py.lines() == [f"{RUNNING_6} unknown", f"{RUNNING_5} unknown"]
     assert error_fields(py)[:3] == ("DCS_EAPI", "500", "DCS.5000")
     # Both streams into one pipe: the results come first, the error line last.
     emu.reset()
@@ -121,27 +126,27 @@ def test_500_prints_the_results_before_the_error_line(c_dcsctl, emu):
 
 
 def test_fault_on_the_second_request_of_120_ids(c_dcsctl, emu):
-    py = run_both(c_dcsctl, emu, ["flush", *GENERATED], fault={"kind": "status500", "skip": 1})
-    assert py.code == 2
+    py = run_both(c_dcsctl, emu, ["flush", "--yes", *GENERATED], fault={"kind": "status500", "skip": 1})
+    assert py.code == REFUSED
     assert py.lines() == ([f"{i} success" for i in GENERATED[:50]] + [f"{i} unknown" for i in GENERATED[50:100]]
                           + [f"{i} not_sent" for i in GENERATED[100:]])
 
 
 def test_connection_refused(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], DCS_ENDPOINT=closed_port_url())
-    assert py.code == 2 and py.lines() == [f"{RUNNING_6} not_sent"]
+    assert py.code == OUTCOME_UNKNOWN and py.lines() == [f"{RUNNING_6} not_sent"]
     assert error_fields(py)[:4] == ("DCS_ETRANSPORT", "0", "-", "-")
 
 
 def test_unreadable_answer(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], fault={"kind": "not_json"})
-    assert py.code == 2 and py.lines() == [f"{RUNNING_6} unknown"]
+    assert py.code == OUTCOME_UNKNOWN and py.lines() == [f"{RUNNING_6} unknown"]
     assert error_fields(py)[0] == "DCS_EPROTOCOL"
 
 
 def test_config_error_from_the_environment(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], HUAWEICLOUD_SDK_PROJECT_ID="bad/project")
-    assert py.code == 2 and py.stdout == ""
+    assert py.code == CONFIGURATION and py.stdout == ""
     status, http, code, request_id, message = error_fields(py)
     assert (status, http, code, request_id) == ("DCS_ECONFIG", "0", "-", "-")
     assert message.startswith("HUAWEICLOUD_SDK_PROJECT_ID")
@@ -150,7 +155,7 @@ def test_config_error_from_the_environment(c_dcsctl, emu):
 
 def test_missing_config(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", RUNNING_6], DCS_ENDPOINT=None)
-    assert py.code == 2 and py.stdout == "" and error_fields(py)[0] == "DCS_ECONFIG"
+    assert py.code == CONFIGURATION and py.stdout == "" and error_fields(py)[0] == "DCS_ECONFIG"
     assert "no endpoint" in py.stderr
 
 
@@ -163,7 +168,8 @@ def test_missing_config(c_dcsctl, emu):
 ])
 def test_usage(c_dcsctl, emu, args):
     py = run_both(c_dcsctl, emu, args)
-    assert (py.code, py.stdout, py.stderr) == (2, "", USAGE)
+    assert (py.code, py.stdout) == (USAGE, "") and py.stderr.startswith("dcsctl: ") and py.stderr.endswith(USAGE_HINT)
+    assert emu.stats()["api_requests"] == 0
 
 
 @pytest.mark.parametrize("ids, message", [
@@ -174,7 +180,7 @@ def test_usage(c_dcsctl, emu, args):
 ])
 def test_invalid_ids(c_dcsctl, emu, ids, message):
     py = run_both(c_dcsctl, emu, ["restart", *ids])
-    assert py.code == 2 and py.stdout == ""
+    assert py.code == USAGE and py.stdout == ""
     assert error_fields(py)[0] == "DCS_EINVAL" and message in py.stderr
     assert emu.stats()["api_requests"] == 0
 
@@ -196,41 +202,71 @@ def test_wait_seconds_as_strtol_reads_them(c_dcsctl, quick_emu, flag):
 
 def test_wait_with_an_instance_that_will_not_run(c_dcsctl, quick_emu):
     py = run_both(c_dcsctl, quick_emu, ["restart", "--wait=30", RUNNING_6, FROZEN])
-    assert py.code == 1 and py.lines() == [f"{RUNNING_6} success", f"{FROZEN} failed"]
+    assert py.code == PARTIAL and py.lines() == [f"{RUNNING_6} success", f"{FROZEN} failed"]
     assert error_fields(py)[0] == "DCS_EPARTIAL"
 
 
 def test_wait_of_1_second_on_a_slow_restart_times_out(c_dcsctl, slow_emu):
     py = run_both(c_dcsctl, slow_emu, ["restart", "--wait=1", RUNNING_6])
-    assert py.code == 2 and py.lines() == [f"{RUNNING_6} unknown"]
+    assert py.code == OUTCOME_UNKNOWN and py.lines() == [f"{RUNNING_6} unknown"]
     status, http, code, request_id, message = error_fields(py)
     assert (status, http, code, request_id) == ("DCS_ETIMEOUT", "0", "-", "-")
     assert f"not RUNNING after 1000 ms: {RUNNING_6} (RESTARTING)" in message
 
 
-def test_wait_is_only_a_flag_right_after_the_action(c_dcsctl, emu):
-    py = run_both(c_dcsctl, emu, ["restart", RUNNING_6, "--wait"])
-    assert py.code == 1 and py.lines() == [f"{RUNNING_6} success", "--wait failed"]
-    assert emu.stats()["status_gets"] == 0
+def test_wait_after_the_ids_is_the_option(c_dcsctl, quick_emu):
+    """Once, "--wait" after the ids was sent as an instance id; it is an option anywhere before --."""
+    py = run_both(c_dcsctl, quick_emu, ["restart", RUNNING_6, "--wait=30"])
+    assert (py.code, py.lines()) == (ALL_SUCCEEDED, [f"{RUNNING_6} success"])
+    stats = quick_emu.stats()
+    assert stats["status_puts"] == 1 and stats["status_gets"] >= 2  # Python's run waited too
 
 
-def test_ctrl_c_during_the_wait_kills_both_at_once(c_dcsctl, slow_emu):
-    """C has no SIGINT handler; neither has dcsctl.py, rather than a KeyboardInterrupt held back
-    until the 600 s wait in C ends."""
+def test_ctrl_c_during_the_wait_cancels_the_call_and_prints_what_is_known(c_dcsctl, slow_emu):
+    """Python's call runs in a worker thread, so that the main thread runs the SIGINT handler at
+    once, which cancels the call in C: no KeyboardInterrupt held back until the 600 s wait ends."""
     env = client_env(slow_emu)
+    runs = []
     for command in ([str(c_dcsctl)], [sys.executable, str(DCSCTL_PY)]):
         slow_emu.reset()
-        child = subprocess.Popen([*command, "restart", "--wait", RUNNING_6], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
-        try:
-            deadline = time.monotonic() + 30
-            while slow_emu.stats()["status_gets"] == 0:  # restarted, and waiting
-                assert time.monotonic() < deadline and child.poll() is None
-                time.sleep(0.02)
-            child.send_signal(signal.SIGINT)
-            out, err = child.communicate(timeout=5)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        assert (child.returncode, out) == (-signal.SIGINT, b""), (command, err)
+        started = time.monotonic()
+        code, out, err = interrupted_while_waiting([*command, "restart", "--wait", RUNNING_6], slow_emu, env)
+        assert time.monotonic() - started < 15, command  # at once: not the 600 s wait
+        runs.append((code, out.decode(), err.decode()))
+    assert runs[1] == runs[0]
+    code, out, err = runs[0]
+    assert (code, out) == (INTERRUPTED, f"{RUNNING_6} unknown\n")
+    assert err.startswith("dcsctl: DCS_ECANCELED http_status=0 code=- request_id=-: ")
+
+
+@pytest.mark.parametrize("entry", [[sys.executable, str(DCSCTL_PY)], [sys.executable, "-m", "dcs"],
+                                   [sys.executable, "-c", "from dcs._dcsctl import run; run()"]])
+def test_every_entry_point_is_the_same_program(c_dcsctl, emu, entry):
+    """examples/python/dcsctl.py, python -m dcs, and dcs._dcsctl:run, the wheel's console script."""
+    env = client_env(emu)
+    for args in (["--help"], ["flush", "--yes", "--output=json", RUNNING_6, RUNNING_3]):
+        c = run([str(c_dcsctl)], emu, args, env, None)
+        py = run(entry, emu, args, env, None)
+        assert py.normalized() == c.normalized()
+
+
+def test_import_dcs_does_not_load_the_program():
+    """Only dcs._dcsctl pays for what a command line needs (json, the help text)."""
+    probe = subprocess.run([sys.executable, "-c", "import sys, dcs; print(sorted(m for m in sys.modules "
+                            "if m in ('dcs._dcsctl', 'json', 'argparse')))"],
+                           env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}, capture_output=True, text=True,
+                           check=True)
+    assert probe.stdout.strip() == "[]"
+
+
+def test_a_library_that_cannot_be_loaded_is_127_as_from_the_dynamic_loader(tmp_path, emu):
+    """Where the C and Go programs could not even start (the loader exits 127), the Python one
+    says why, exits 127, and sends nothing; --help needs no library."""
+    env = client_env(emu, DCS_LIBRARY=str(tmp_path / "missing" / "libdcs.so"))
+    done = subprocess.run([sys.executable, str(DCSCTL_PY), "restart", RUNNING_6], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode == 127 and done.stdout == ""
+    assert done.stderr.startswith("dcsctl: libdcs.so could not be loaded; tried:\n")
+    assert emu.stats()["api_requests"] == 0
+    helped = subprocess.run([sys.executable, str(DCSCTL_PY), "--help"], env=env, capture_output=True, text=True)
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: dcsctl ")

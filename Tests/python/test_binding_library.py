@@ -200,6 +200,10 @@ def test_call_options_match_the_library_s_layout():
     assert ctypes.sizeof(_native.CallOptions) == 24 and _native.CallOptions.wait_running_ms.offset == 16
     assert _native.CALL_OPTIONS_VERSION == 2
     assert re.fullmatch(r"0\.\d+\.\d+", dcs.version())
+    # The libcurl the loaded libdcs runs on: the one the loader gives this process too.
+    curl = ctypes.CDLL("libcurl.so.4")
+    curl.curl_version.restype = ctypes.c_char_p
+    assert curl.curl_version().decode().split()[0] == "libcurl/" + dcs.libcurl_version()
 
 
 def test_exceptions_are_the_language_s_own():

@@ -192,6 +192,27 @@ func (c *Client) WaitRunning(ctx context.Context, timeout time.Duration, ids ...
 	})
 }
 
+// CheckInstanceIDs checks ids exactly as a call checks them
+// (dcs_check_instance_ids), sending nothing and needing no client: nil when a
+// call would accept them, else an *Error with StatusInvalid naming the first
+// id at fault ("instance_ids[3] is empty"). An id holding a NUL byte is
+// refused as the calls refuse it.
+func CheckInstanceIDs(ids ...string) error {
+	if err := checkNoNUL(ids); err != nil {
+		return err
+	}
+	array, free, err := cStrings(ids)
+	if err != nil {
+		return err
+	}
+	defer free()
+	var cerr *C.dcs_error
+	if status := C.dcs_check_instance_ids(array, C.size_t(len(ids)), &cerr); status != C.DCS_OK {
+		return takeError(status, cerr)
+	}
+	return nil
+}
+
 // positiveMillis converts a wait to whole milliseconds, rounded up, at most
 // math.MaxUint32 (49 days); 0 and negative durations are StatusInvalid.
 func positiveMillis(name string, d time.Duration) (uint32, error) {
@@ -223,11 +244,8 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 	if ctx == nil {
 		return nil, &Error{Status: StatusInvalid, Message: "ctx is nil"}
 	}
-	for i, id := range ids {
-		// C strings end at a NUL: such an id would reach the service cut short.
-		if strings.IndexByte(id, 0) >= 0 {
-			return nil, &Error{Status: StatusInvalid, Message: fmt.Sprintf("instance_ids[%d] holds a NUL byte", i)}
-		}
+	if err := checkNoNUL(ids); err != nil {
+		return nil, err
 	}
 
 	c.mu.RLock()
@@ -236,26 +254,12 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 		return nil, &Error{Status: StatusInvalid, Message: ErrClosed.Error(), cause: ErrClosed}
 	}
 
-	// The array and the strings live in C memory: C may not hold Go pointers.
+	array, free, copyErr := cStrings(ids)
+	if copyErr != nil {
+		return nil, copyErr
+	}
+	defer free()
 	count := len(ids)
-	slots := count
-	if slots == 0 {
-		slots = 1 // a non-NULL array, so that the library reports the count, not the pointer
-	}
-	array := (**C.char)(C.calloc(C.size_t(slots), C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	if array == nil {
-		return nil, &Error{Status: StatusNoMemory, Message: "out of memory"}
-	}
-	cids := unsafe.Slice(array, slots)
-	defer func() {
-		for _, p := range cids {
-			C.free(unsafe.Pointer(p))
-		}
-		C.free(unsafe.Pointer(array))
-	}()
-	for i, id := range ids {
-		cids[i] = C.CString(id)
-	}
 
 	options, bounds, berr := boundCall(ctx, waitMs)
 	if berr != nil {
@@ -333,6 +337,42 @@ func (b *callBounds) explain(ctx context.Context, err *Error) *Error {
 	return err
 }
 
+// checkNoNUL refuses an id holding a NUL byte: a C string ends there, so the
+// id would reach the service cut short.
+func checkNoNUL(ids []string) *Error {
+	for i, id := range ids {
+		if strings.IndexByte(id, 0) >= 0 {
+			return &Error{Status: StatusInvalid, Message: fmt.Sprintf("instance_ids[%d] holds a NUL byte", i)}
+		}
+	}
+	return nil
+}
+
+// cStrings copies ids, checked by checkNoNUL, into C memory (C may not hold
+// Go pointers): an array
+// that is never NULL, even for no ids, so that the library reports the count,
+// not the pointer. free releases the array and its strings.
+func cStrings(ids []string) (array **C.char, free func(), err *Error) {
+	slots := len(ids)
+	if slots == 0 {
+		slots = 1
+	}
+	array = (**C.char)(C.calloc(C.size_t(slots), C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	if array == nil {
+		return nil, nil, &Error{Status: StatusNoMemory, Message: "out of memory"}
+	}
+	cids := unsafe.Slice(array, slots)
+	for i, id := range ids {
+		cids[i] = C.CString(id)
+	}
+	return array, func() {
+		for _, p := range cids {
+			C.free(unsafe.Pointer(p))
+		}
+		C.free(unsafe.Pointer(array))
+	}, nil
+}
+
 // InstanceStatus is the current status of one instance (GET
 // /v2/{project_id}/instances/{id}). An unknown instance is StatusAPI with
 // HTTPStatus 404 (Code "DCS.3022"); a bad id is StatusInvalid, nothing sent.
@@ -404,8 +444,14 @@ func takeResults(r *C.dcs_results) []Result {
 	results := make([]Result, 0, count)
 	var id *C.char
 	var outcome C.dcs_outcome
+	// The entries of one request share one request id (one C string): one Go copy of it.
+	var lastRequestID *C.char
+	var requestID string
 	for i := 0; i < count && C.dcs_results_at(r, C.size_t(i), &id, &outcome) != 0; i++ {
-		results = append(results, Result{InstanceID: C.GoString(id), Outcome: Outcome(outcome)})
+		if rid := C.dcs_results_request_id(r, C.size_t(i)); rid != lastRequestID {
+			lastRequestID, requestID = rid, C.GoString(rid)
+		}
+		results = append(results, Result{InstanceID: C.GoString(id), Outcome: Outcome(outcome), RequestID: requestID})
 	}
 	return results
 }

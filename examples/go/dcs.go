@@ -52,6 +52,12 @@ func Version() string {
 	return C.GoString(C.dcs_version())
 }
 
+// LibcurlVersion is the version of the libcurl the loaded libdcs runs on,
+// "7.88.1".
+func LibcurlVersion() string {
+	return C.GoString(C.dcs_libcurl_version())
+}
+
 // Status is the status of a call, dcs_status in C. Its values are the C
 // values; the library only ever appends new ones.
 type Status int
@@ -105,6 +111,12 @@ func cEnumValue(v int) int32 {
 type Result struct {
 	InstanceID string
 	Outcome    Outcome
+	// RequestID is the X-Request-Id of the service's answer to the request
+	// that carried the instance (what Huawei's support asks for), shared by
+	// the instances of one request of at most MaxIDsPerRequest; "" when no
+	// answer came for it (OutcomeNotSent, or OutcomeUnknown after a timeout
+	// or a reset) and for the results of WaitRunning, which sends no action.
+	RequestID string
 }
 
 // InstanceStatus is the status the service reports for an instance,

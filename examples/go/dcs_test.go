@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -445,5 +446,77 @@ func TestFaultOnSecondRequestKeepsEveryOutcome(t *testing.T) {
 	}
 	if got := stats(t).APIRequests; got != 2 {
 		t.Errorf("%d requests, expected 2", got)
+	}
+}
+
+// Each result carries the request id of the answer that decided it: the
+// first 50 the 200's, the next 50 the 500's (the error's), the rest none.
+func TestResultsCarryTheRequestIDOfTheirAnswer(t *testing.T) {
+	fresh(t)
+	client := testClient(t, nil)
+	fault(t, "status500", 1, 1, nil)
+	var ids []string
+	for n := 1; n <= 120; n++ {
+		ids = append(ids, fmt.Sprintf("emu-%04d", n))
+	}
+	results, err := client.Flush(ctx, ids...)
+	e := dcsError(t, err, StatusAPI)
+	first, second := results[0].RequestID, results[50].RequestID
+	if len(first) != 32 || len(second) != 32 || first == second || second != e.RequestID {
+		t.Fatalf("request ids %q and %q, the error's %q", first, second, e.RequestID)
+	}
+	for i, r := range results {
+		want := ""
+		switch {
+		case i < 50:
+			want = first
+		case i < 100:
+			want = second
+		}
+		if r.RequestID != want {
+			t.Errorf("result %d: request id %q, expected %q", i, r.RequestID, want)
+		}
+	}
+	// A wait sends no action: no answer decided its results.
+	waited, err := client.WaitRunning(ctx, time.Minute, emulator.Running6)
+	if err != nil || waited[0].RequestID != "" {
+		t.Errorf("wait: %+v, %v", waited, err)
+	}
+}
+
+// CheckInstanceIDs says what a call would say about the same ids, sends
+// nothing, and needs no client.
+func TestCheckInstanceIDsIsTheCallsCheck(t *testing.T) {
+	fresh(t)
+	client := testClient(t, nil)
+	for _, ids := range [][]string{
+		{emulator.Running6, "abc\x00def"}, nil, {""}, {emulator.Running6, "abc\ndef"}, {"abc\xff"},
+		{strings.Repeat("a", MaxIDBytes+1)}, {emulator.Running6, emulator.Running5, emulator.Running6},
+		make([]string, MaxIDsPerCall+1),
+	} {
+		checked := dcsError(t, CheckInstanceIDs(ids...), StatusInvalid)
+		_, err := client.Restart(ctx, ids...)
+		if called := dcsError(t, err, StatusInvalid); checked.Message != called.Message {
+			t.Errorf("%q: checked %q, called %q", ids, checked.Message, called.Message)
+		}
+	}
+	if err := CheckInstanceIDs(emulator.Running6, "café", strings.Repeat("b", MaxIDBytes)); err != nil {
+		t.Errorf("good ids: %v", err)
+	}
+	if s := stats(t); s.APIRequests != 0 || s.APIConnections != 0 {
+		t.Errorf("the emulator saw %+v", s)
+	}
+}
+
+// LibcurlVersion is the version of the system's libcurl, the one libdcs.so
+// links (the build's, as pkg-config knows it, on the machines that run these
+// tests).
+func TestLibcurlVersion(t *testing.T) {
+	out, err := exec.Command("pkg-config", "--modversion", "libcurl").Output()
+	if err != nil {
+		t.Fatalf("pkg-config --modversion libcurl: %v", err)
+	}
+	if want := strings.TrimSpace(string(out)); LibcurlVersion() != want {
+		t.Errorf("LibcurlVersion() = %q, pkg-config says %q", LibcurlVersion(), want)
 	}
 }

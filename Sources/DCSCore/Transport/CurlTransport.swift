@@ -8,8 +8,7 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 /// libcurl.so.4 on the machine that runs libdcs is caught here, before anything is sent).
 private let curlTooOld: String? = {
     guard let info = curl_version_info(CURLVERSION_TENTH), info.pointee.version_num < 0x07_50_00 else { return nil }
-    let version = info.pointee.version.map { String(cString: $0) } ?? "?"
-    return "libcurl \(version) is older than 7.80.0, the first version libdcs can use"
+    return "libcurl \(LibcurlVersion.loaded) is older than 7.80.0, the first version libdcs can use"
 }()
 
 /// Sends requests over libcurl. Thread-safe: each request takes an easy handle of its own from

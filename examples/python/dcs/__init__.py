@@ -20,7 +20,7 @@ through the system loader.
 """
 
 from ._cancel import CancelToken
-from ._client import DEFAULT_WAIT_SECONDS, Client
+from ._client import DEFAULT_WAIT_SECONDS, Client, check_instance_ids
 from ._errors import (ApiError, Cancelled, ConfigError, DcsError, InvalidArgument, OutOfMemory, PartialFailure,
                       ProtocolError, Timeout, TransportError)
 from ._native import LibraryLoadError
@@ -42,9 +42,17 @@ def version() -> str:
     return version.decode("ascii")
 
 
+def libcurl_version() -> str:
+    """The version of the libcurl the loaded libdcs runs on, "7.88.1" (loads the library)."""
+    from ._native import library
+
+    version: bytes = library().dcs_libcurl_version()
+    return version.decode("ascii", "replace")
+
+
 __all__ = [
-    "Action", "ApiError", "Cancelled", "CancelToken", "Client", "ConfigError", "DcsError",
+    "Action", "ApiError", "Cancelled", "CancelToken", "check_instance_ids", "Client", "ConfigError", "DcsError",
     "DEFAULT_WAIT_SECONDS", "InstanceStatus", "InvalidArgument", "LibraryLoadError", "MAX_ID_BYTES",
     "MAX_IDS_PER_CALL", "MAX_IDS_PER_REQUEST", "Outcome", "OutOfMemory", "PartialFailure", "ProtocolError",
-    "Result", "Status", "Timeout", "TransportError", "version",
+    "Result", "Status", "Timeout", "TransportError", "libcurl_version", "version",
 ]

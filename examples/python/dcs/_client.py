@@ -174,12 +174,18 @@ def _read_results(lib: ctypes.CDLL, results: _native.ResultsHandle) -> List[Resu
     instance_id = ctypes.c_char_p()
     outcome = ctypes.c_int()
     # Made once for the loop: ctypes' byref and attribute lookups cost as much as the C call.
-    at, id_out, outcome_out = lib.dcs_results_at, ctypes.byref(instance_id), ctypes.byref(outcome)
+    at, request_id_at = lib.dcs_results_at, lib.dcs_results_request_id
+    id_out, outcome_out = ctypes.byref(instance_id), ctypes.byref(outcome)
+    # One request id is shared by the entries of a request: decoded once per request.
+    previous_raw, previous_text = b"", ""
     for index in range(lib.dcs_results_count(results)):
         if not at(results, index, id_out, outcome_out):
             break
+        raw = request_id_at(results, index)
+        if raw != previous_raw:
+            previous_raw, previous_text = raw, raw.decode("utf-8", "replace")
         collected.append(Result((instance_id.value or b"").decode("utf-8", "surrogateescape"),
-                                _OUTCOMES.get(outcome.value, Outcome.UNKNOWN)))
+                                _OUTCOMES.get(outcome.value, Outcome.UNKNOWN), previous_text))
     return collected
 
 
@@ -190,6 +196,22 @@ def _read_error(lib: ctypes.CDLL, status: int, err: _native.ErrorHandle, results
     return error_for(status, text(lib.dcs_error_message(err)), http_status=lib.dcs_error_http_status(err),
                      code=text(lib.dcs_error_code(err)), request_id=text(lib.dcs_error_request_id(err)),
                      results=results)
+
+
+def check_instance_ids(ids: Iterable[str]) -> None:
+    """Checks ids exactly as a call checks them (dcs_check_instance_ids), sending nothing and
+    needing no client: returns when a call would accept them; raises InvalidArgument naming the
+    first id at fault ("instance_ids[3] is empty"), TypeError for a wrong type."""
+    encoded = _ids(ids)
+    lib = _native.library()
+    err = _native.ErrorHandle()
+    try:
+        status = lib.dcs_check_instance_ids((ctypes.c_char_p * len(encoded))(*encoded), len(encoded),
+                                            ctypes.byref(err))
+        if status != Status.OK:
+            raise _read_error(lib, status, err, [])
+    finally:
+        lib.dcs_error_free(err)
 
 
 def _in_call(state: _CallState, invoke: Callable[[], int]) -> int:

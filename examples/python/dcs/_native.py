@@ -88,6 +88,7 @@ _operation = (_status, [ClientHandle, _ids, c_size_t, POINTER(ResultsHandle), PO
 # name: (restype, argtypes), in the order of include/dcs.h.
 PROTOTYPES = {
     "dcs_version": (c_char_p, []),
+    "dcs_libcurl_version": (c_char_p, []),
     "dcs_status_name": (c_char_p, [_status]),
     "dcs_outcome_name": (c_char_p, [_outcome]),
     "dcs_config_new": (ConfigHandle, []),
@@ -112,6 +113,7 @@ PROTOTYPES = {
     "dcs_restart": _operation,
     "dcs_soft_restart": _operation,
     "dcs_flush": _operation,
+    "dcs_check_instance_ids": (_status, [_ids, c_size_t, POINTER(ErrorHandle)]),
     "dcs_call_options_init": (None, [POINTER(CallOptions), c_size_t]),
     "dcs_call": (_status, [ClientHandle, _action, _ids, c_size_t, POINTER(CallOptions),
                           POINTER(ResultsHandle), POINTER(ErrorHandle)]),

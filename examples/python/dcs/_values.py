@@ -99,18 +99,28 @@ class InstanceStatus(enum.Enum):
 
 
 class Result:
-    """The outcome of one instance of a call. Immutable, compared and hashed by value.
+    """The outcome of one instance of a call. Immutable, compared and hashed by value: by
+    instance_id and outcome.
+
+    request_id is the X-Request-Id of the service's answer to the request that carried the
+    instance (dcs_results_request_id; what Huawei's support asks for), shared by the instances
+    of one request of at most 50; "" when no answer came for it (NOT_SENT, or UNKNOWN after a
+    timeout or a reset) and for the results of wait_running(), which sends no action. It says
+    where the outcome came from and is not part of the value: the same outcome from another
+    answer is the same Result.
 
     (A plain class rather than a frozen dataclass: importing dataclasses costs more than the
     rest of this package.)"""
 
-    __slots__ = ("instance_id", "outcome")
+    __slots__ = ("instance_id", "outcome", "request_id")
     instance_id: str
     outcome: Outcome
+    request_id: str
 
-    def __init__(self, instance_id: str, outcome: Outcome) -> None:
+    def __init__(self, instance_id: str, outcome: Outcome, request_id: str = "") -> None:
         object.__setattr__(self, "instance_id", instance_id)
         object.__setattr__(self, "outcome", outcome)
+        object.__setattr__(self, "request_id", request_id)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: Result is immutable")
@@ -127,7 +137,7 @@ class Result:
         return hash((self.instance_id, self.outcome))
 
     def __repr__(self) -> str:
-        return f"Result(instance_id={self.instance_id!r}, outcome={self.outcome!r})"
+        return f"Result(instance_id={self.instance_id!r}, outcome={self.outcome!r}, request_id={self.request_id!r})"
 
     def __reduce__(self) -> tuple:
-        return (Result, (self.instance_id, self.outcome))
+        return (Result, (self.instance_id, self.outcome, self.request_id))

@@ -1,25 +1,29 @@
 // Command dcsctl restarts, soft-restarts or flushes DCS instances: the Go
-// twin of examples/c/dcsctl.c, with the same command line, output and exit
-// codes.
+// twin of examples/c/dcsctl.c, with the same command line, the same bytes on
+// stdout and stderr and the same exit status (Tests/examples/
+// test_three_dcsctl.py compares the three). man/dcsctl.1 is the manual of
+// all three.
 //
-//	dcsctl ACTION [--wait[=SECONDS]] ID...      ACTION: restart, soft_restart, flush
-//
-// --wait: after the action, wait until the instances it was applied to are
-// RUNNING again (at most SECONDS, 1 to 86400, default 600); their outcome is
-// then the wait's: success (running again), failed (ERROR, FROZEN...),
-// unknown (not RUNNING in time). Only right after the action; SECONDS is read
-// as C's strtol reads it (leading white space and a sign allowed).
+//	dcsctl restart|soft_restart|flush [OPTION]... ID...
+//	dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
+//	dcsctl restart|soft_restart|flush [OPTION]... -          (the ids from standard input)
+//	dcsctl --help | --version
 //
 // Configured from the environment only (dcs.NewClientFromEnv):
 // HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN,
 // HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT or DCS_REGION (and
 // HUAWEICLOUD_SDK_REGION_DCS_{REGION}), then Huawei's credentials file.
 //
-// stdout: one line per instance, "ID OUTCOME", nothing else.
-// stderr: on anything but full success, one line with the status, HTTP
-// status, error code, request id and message.
-// exit:   0 all succeeded, 1 partial, 2 error.
+// Ctrl-C during the call cancels its context, which cancels the call in C.
+// Before the confirmation of a flush, Ctrl-C ends the process as it ends
+// the C program.
 package main
+
+/*
+#include <string.h>
+#include <unistd.h>
+*/
+import "C"
 
 import (
 	"bufio"
@@ -28,96 +32,146 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"libdcs.local/dcs"
 )
 
-type (
-	operation        func(*dcs.Client, context.Context, ...string) ([]dcs.Result, error)
-	waitingOperation func(*dcs.Client, context.Context, time.Duration, ...string) ([]dcs.Result, error)
+// The exit statuses, by cause (man/dcsctl.1, EXIT STATUS).
+const (
+	exitAllSucceeded   = 0
+	exitPartial        = 1   // the service answered, some instances failed
+	exitUsage          = 2   // the command line, an id, or a flush not confirmed: nothing sent
+	exitConfiguration  = 3   // StatusConfig: nothing sent
+	exitRefused        = 4   // StatusAPI: the service refused the call
+	exitOutcomeUnknown = 5   // transport, timeout, protocol (and out of memory): outcomes may be unknown
+	exitInterrupted    = 130 // Ctrl-C: the call was cancelled
 )
 
-const defaultWaitSeconds = 600
+var exitByStatus = map[dcs.Status]int{
+	dcs.StatusOK: exitAllSucceeded, dcs.StatusPartial: exitPartial, dcs.StatusInvalid: exitUsage,
+	dcs.StatusConfig: exitConfiguration, dcs.StatusAPI: exitRefused, dcs.StatusCancelled: exitInterrupted,
+}
+
+const (
+	defaultWaitSeconds = 600
+	maxWaitSeconds     = 86400
+	projectIDVariable  = "HUAWEICLOUD_SDK_PROJECT_ID"
+	longestAnswer      = 63 // bytes of a confirmation answer; a longer one is no
+)
+
+const usageHint = "usage: dcsctl restart|soft_restart|flush [OPTION]... ID... (dcsctl --help for more)\n"
+
+const helpText = `usage: dcsctl restart|soft_restart|flush [OPTION]... ID...
+       dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
+       dcsctl restart|soft_restart|flush [OPTION]... -
+       dcsctl --help | --version
+
+Restarts, soft-restarts or flushes Huawei Cloud DCS instances and reports one
+outcome per instance: success, failed, not_sent (certainly not applied) or
+unknown (it may have been applied).
+
+  restart        force restart of the instances
+  soft_restart   restart of the Redis process only
+  flush          delete all data of the instances (Redis 4.0 and later); it
+                 cannot be undone, so dcsctl asks first
+
+Options, anywhere before --:
+  --wait[=SECONDS]   after the action, wait until the instances are RUNNING
+                     again, at most SECONDS (1 to 86400, default 600)
+  --output FORMAT    text (the default): one "ID OUTCOME" line per instance;
+                     json: one JSON document (see dcsctl(1))
+  --ids-from FILE    read the ids from FILE ('-': standard input), one per
+                     line; blank lines and lines starting with # are skipped
+  -                  as the only ID: read the ids from standard input
+  --dry-run          print the requests that would be sent; send nothing
+  --yes              flush without asking (needed when standard input is not
+                     a terminal, or holds the ids)
+  -h, --help         print this help
+  --version          print the versions of libdcs and of the libcurl it uses
+  --                 end of the options: the arguments after it are ids
+
+Configured from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or
+Huawei's credentials file), HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT or
+DCS_REGION.
+
+Exit status: 0 all succeeded; 1 some instances failed; 2 usage error, or a
+flush not confirmed; 3 configuration error; 4 the service refused the call;
+5 transport, timeout or protocol error (outcomes may be unknown); 130
+interrupted (Ctrl-C).
+`
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) < 2 {
-		return usage(stderr)
-	}
-	var call operation
-	var callAndWait waitingOperation
-	switch args[0] {
-	case "restart":
-		call, callAndWait = (*dcs.Client).Restart, (*dcs.Client).RestartAndWait
-	case "soft_restart":
-		call, callAndWait = (*dcs.Client).SoftRestart, (*dcs.Client).SoftRestartAndWait
-	case "flush":
-		call, callAndWait = (*dcs.Client).Flush, (*dcs.Client).FlushAndWait
-	default:
-		return usage(stderr)
-	}
-	ids := args[1:]
-	seconds := waitSeconds(args[1])
-	if seconds < 0 {
-		return usage(stderr)
-	}
-	if seconds > 0 {
-		ids = args[2:]
-		wait := time.Duration(seconds) * time.Second
-		call = func(client *dcs.Client, ctx context.Context, ids ...string) ([]dcs.Result, error) {
-			return callAndWait(client, ctx, wait, ids...)
+// stop ends the program with its exit status, its messages already written:
+// panicked by fail, recovered by run only, so that each check reads as one
+// line where it is made.
+type stop struct{ code int }
+
+// program is one run: its streams, and what it was told.
+type program struct {
+	stdin          *os.File
+	stdout, stderr io.Writer
+	cmd            command
+}
+
+func run(args []string, stdin *os.File, stdout, stderr io.Writer) (code int) {
+	p := &program{stdin: stdin, stdout: stdout, stderr: stderr}
+	defer func() {
+		if r := recover(); r != nil {
+			s, ok := r.(stop)
+			if !ok {
+				panic(r)
+			}
+			code = s.code
 		}
-	}
-	if len(ids) == 0 {
-		return usage(stderr)
-	}
-
-	client, err := dcs.NewClientFromEnv()
-	if err != nil {
-		if status, _ := dcs.StatusOf(err); status == dcs.StatusNoMemory {
-			// As the C example says when dcs_config_new fails.
-			fmt.Fprintln(stderr, "dcsctl: DCS_ENOMEM http_status=0 code=- request_id=-: out of memory")
-		} else {
-			printError(stderr, err)
-		}
-		return 2
-	}
-	defer client.Close()
-
-	results, err := call(client, context.Background(), ids...)
-	out := bufio.NewWriter(stdout)
-	for _, r := range results {
-		fmt.Fprintf(out, "%s %s\n", r.InstanceID, r.Outcome)
-	}
-	out.Flush() // the results come before the error line, also on error
-	if err != nil {
-		printError(stderr, err)
-	}
-	return exitCode(err)
+	}()
+	return p.runCommand(args)
 }
 
-func usage(stderr io.Writer) int {
-	fmt.Fprintln(stderr, "usage: dcsctl restart|soft_restart|flush [--wait[=SECONDS]] ID...")
-	return 2
+// fail writes "dcsctl: MESSAGE" and, for a mistake in the arguments
+// themselves, the usage line; then ends the program with code.
+func (p *program) fail(withUsage bool, code int, format string, args ...interface{}) {
+	fmt.Fprintf(p.stderr, "dcsctl: "+format+"\n", args...)
+	if withUsage {
+		io.WriteString(p.stderr, usageHint)
+	}
+	panic(stop{code})
 }
 
-// waitSeconds is the C example's wait_seconds: for "--wait" or
-// "--wait=SECONDS" (1 to 86400) the seconds; 0 when arg is not the flag; -1
-// when it is the flag with a bad value.
-func waitSeconds(arg string) int64 {
-	if arg == "--wait" {
-		return defaultWaitSeconds
-	}
-	if !strings.HasPrefix(arg, "--wait=") {
-		return 0
-	}
-	seconds, ok := strtol(strings.TrimPrefix(arg, "--wait="))
-	if !ok || seconds < 1 || seconds > 86400 {
+func (p *program) usageError(format string, args ...interface{}) {
+	p.fail(true, exitUsage, format, args...)
+}
+
+// The command line ---------------------------------------------------------
+
+type command struct {
+	action      string
+	actionGiven bool
+	ids         []string
+	stdinDash   bool   // "-" among the ids before "--": read them from standard input
+	idsFrom     string // --ids-from FILE
+	idsFromSet  bool
+	wait        int64 // seconds; 0: no --wait
+	json        bool
+	dryRun      bool
+	yes         bool
+	help        bool
+	version     bool
+}
+
+// waitSeconds reads SECONDS of --wait=SECONDS as C's strtol reads it
+// (leading white space, a sign), 1 to 86400; -1 when it is not that.
+func waitSeconds(text string) int64 {
+	seconds, ok := strtol(text)
+	if !ok || seconds < 1 || seconds > maxWaitSeconds {
 		return -1
 	}
 	return seconds
@@ -152,6 +206,166 @@ func strtol(text string) (int64, bool) {
 	return value, true
 }
 
+// parseOptions reads args. Mistakes in the options themselves are reported
+// here, in order; what the action and the ids must be is checked after
+// --help and --version (checkCommand).
+func (p *program) parseOptions(args []string) {
+	cmd := &p.cmd
+	optionsEnded, waitGiven, outputGiven := false, false, false
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if optionsEnded || !strings.HasPrefix(arg, "-") || arg == "-" {
+			if !cmd.actionGiven {
+				cmd.action, cmd.actionGiven = arg, true
+				continue
+			}
+			if !optionsEnded && arg == "-" {
+				cmd.stdinDash = true
+			}
+			cmd.ids = append(cmd.ids, arg)
+			continue
+		}
+		if arg == "--" {
+			optionsEnded = true
+			continue
+		}
+		if arg == "-h" {
+			cmd.help = true
+			continue
+		}
+		name, value, hasValue := arg, "", false
+		if strings.HasPrefix(arg, "--") {
+			if at := strings.IndexByte(arg, '='); at >= 0 {
+				name, value, hasValue = arg[:at], arg[at+1:], true
+			}
+		}
+		// The value of an option that takes one: after "=", else the next argument.
+		nextValue := func() (string, bool) {
+			if hasValue {
+				return value, true
+			}
+			if i+1 < len(args) {
+				i++
+				return args[i], true
+			}
+			return "", false
+		}
+		flags := map[string]*bool{"--help": &cmd.help, "--version": &cmd.version, "--dry-run": &cmd.dryRun,
+			"--yes": &cmd.yes}
+		if flag, ok := flags[name]; ok {
+			if hasValue {
+				p.usageError("%s takes no value", name)
+			}
+			*flag = true
+			continue
+		}
+		switch name {
+		case "--wait":
+			if waitGiven {
+				p.usageError("--wait given twice")
+			}
+			waitGiven = true
+			cmd.wait = defaultWaitSeconds
+			if hasValue {
+				if cmd.wait = waitSeconds(value); cmd.wait < 0 {
+					p.usageError("--wait takes whole seconds from 1 to %d, not '%s'", maxWaitSeconds, value)
+				}
+			}
+		case "--output":
+			if outputGiven {
+				p.usageError("--output given twice")
+			}
+			outputGiven = true
+			output, ok := nextValue()
+			if !ok {
+				p.usageError("--output needs a value: text or json")
+			}
+			if output != "text" && output != "json" {
+				p.usageError("--output must be text or json, not '%s'", output)
+			}
+			cmd.json = output == "json"
+		case "--ids-from":
+			if cmd.idsFromSet {
+				p.usageError("--ids-from given twice")
+			}
+			cmd.idsFromSet = true
+			var ok bool
+			if cmd.idsFrom, ok = nextValue(); !ok || cmd.idsFrom == "" {
+				p.usageError("--ids-from needs a file name")
+			}
+		default:
+			p.usageError("unknown option '%s'; an id that starts with '-' goes after '--'", arg)
+		}
+	}
+}
+
+func (p *program) checkCommand() {
+	cmd := &p.cmd
+	switch {
+	case !cmd.actionGiven:
+		p.usageError("no action given: restart, soft_restart or flush")
+	case cmd.action != "restart" && cmd.action != "soft_restart" && cmd.action != "flush":
+		p.usageError("unknown action '%s': restart, soft_restart or flush", cmd.action)
+	case cmd.idsFromSet && len(cmd.ids) > 0:
+		p.usageError("give the ids as arguments or with --ids-from, not both")
+	case cmd.stdinDash && len(cmd.ids) > 1:
+		p.usageError("'-' reads the ids from standard input: it must be the only id")
+	case !cmd.idsFromSet && len(cmd.ids) == 0:
+		p.usageError("no instance ids: give them as arguments, with --ids-from FILE, or '-' to read standard input")
+	}
+}
+
+// Ids from a file or standard input: one per line -------------------------
+
+// idList is the ids of the call, from the command line or read from lines.
+type idList struct {
+	ids         []string
+	source      string // "ids.txt", "standard input"; "" for the command line
+	fromStdin   bool
+	lineNumbers []int // of each id, from 1; nil for the command line
+}
+
+// readIDs reads path ("-": standard input): each line without surrounding
+// blanks and a CR before its newline; blank lines and lines starting with
+// '#' skipped.
+func (p *program) readIDs(path string) idList {
+	list := idList{source: path, fromStdin: path == "-"}
+	var text []byte
+	var err error
+	if list.fromStdin {
+		list.source = "standard input"
+		text, err = io.ReadAll(p.stdin)
+	} else {
+		text, err = os.ReadFile(path)
+	}
+	if err != nil {
+		p.fail(false, exitUsage, "cannot read %s: %s", list.source, reason(err))
+	}
+	for number, line := range strings.Split(string(text), "\n") {
+		line = strings.Trim(strings.TrimSuffix(line, "\r"), " \t")
+		if line != "" && !strings.HasPrefix(line, "#") {
+			list.ids = append(list.ids, line)
+			list.lineNumbers = append(list.lineNumbers, number+1)
+		}
+	}
+	if len(list.ids) == 0 {
+		p.fail(false, exitUsage, "%s holds no instance ids", list.source)
+	}
+	return list
+}
+
+// reason is the C library's words for why a read failed (strerror), as the
+// C and Python programs say it.
+func reason(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return C.GoString(C.strerror(C.int(errno)))
+	}
+	return err.Error()
+}
+
+// Output --------------------------------------------------------------------
+
 func orDash(text string) string {
 	if text == "" {
 		return "-"
@@ -159,23 +373,371 @@ func orDash(text string) string {
 	return text
 }
 
-func printError(stderr io.Writer, err error) {
-	var e *dcs.Error
-	if !errors.As(err, &e) { // the package returns none such; said plainly should it ever
-		fmt.Fprintf(stderr, "dcsctl: %v\n", err)
-		return
-	}
-	fmt.Fprintf(stderr, "dcsctl: %s http_status=%d code=%s request_id=%s: %s\n",
-		e.Status, e.HTTPStatus, orDash(e.Code), orDash(e.RequestID), e.Message)
+// outcome is what a call (or the checks and configuration before it) ended
+// with: the fields of its *dcs.Error, and the results.
+type outcome struct {
+	status     dcs.Status
+	httpStatus int
+	code       string
+	requestID  string
+	message    string
+	results    []dcs.Result
 }
 
-func exitCode(err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case dcs.IsPartial(err):
-		return 1
-	default:
-		return 2
+func outcomeOf(results []dcs.Result, err error) outcome {
+	if err == nil {
+		return outcome{status: dcs.StatusOK, results: results}
 	}
+	var e *dcs.Error
+	if !errors.As(err, &e) { // the package returns none such; said plainly should it ever
+		return outcome{status: dcs.Status(-1000), message: err.Error(), results: results}
+	}
+	return outcome{e.Status, e.HTTPStatus, e.Code, e.RequestID, e.Message, results}
+}
+
+// jsonString is a JSON string: RFC 8259's escapes for '"', '\\' and control
+// characters, every other byte as it is (the same bytes as the C program's
+// json_string; encoding/json would escape <, > and & and replace bytes that
+// are not UTF-8).
+func jsonString(text string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if c < 0x20 {
+				fmt.Fprintf(&b, `\u%04x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// jsonStringOrNull is null for "" (no such value).
+func jsonStringOrNull(text string) string {
+	if text == "" {
+		return "null"
+	}
+	return jsonString(text)
+}
+
+func (p *program) printJSON(out io.Writer, o outcome) {
+	httpStatus := "null"
+	if o.httpStatus != 0 {
+		httpStatus = strconv.Itoa(o.httpStatus)
+	}
+	fmt.Fprintf(out, "{\n  \"action\": %s,\n  \"status\": {\"name\": %s, \"number\": %d},\n  \"http_status\": %s,\n"+
+		"  \"code\": %s,\n  \"request_id\": %s,\n  \"message\": %s,\n  \"instances\": [",
+		jsonString(p.cmd.action), jsonString(o.status.String()), int(o.status), httpStatus, jsonStringOrNull(o.code),
+		jsonStringOrNull(o.requestID), jsonStringOrNull(o.message))
+	for i, r := range o.results {
+		separator := ",\n"
+		if i == 0 {
+			separator = "\n"
+		}
+		fmt.Fprintf(out, "%s    {\"id\": %s, \"outcome\": %s, \"request_id\": %s}", separator, jsonString(r.InstanceID),
+			jsonString(r.Outcome.String()), jsonStringOrNull(r.RequestID))
+	}
+	if len(o.results) > 0 {
+		io.WriteString(out, "\n  ]")
+	} else {
+		io.WriteString(out, "]")
+	}
+	io.WriteString(out, "\n}\n")
+}
+
+// report writes the outcomes on stdout (text lines, or the JSON document);
+// then, unless all succeeded, the error line on stderr. It returns the exit
+// status of the outcome's status.
+func (p *program) report(o outcome) int {
+	out := bufio.NewWriter(p.stdout)
+	if p.cmd.json {
+		p.printJSON(out, o)
+	} else {
+		for _, r := range o.results {
+			fmt.Fprintf(out, "%s %s\n", r.InstanceID, r.Outcome)
+		}
+	}
+	out.Flush() // the outcomes come before the error line, also in one pipe
+	if o.status != dcs.StatusOK {
+		fmt.Fprintf(p.stderr, "dcsctl: %s http_status=%d code=%s request_id=%s: %s\n",
+			o.status, o.httpStatus, orDash(o.code), orDash(o.requestID), o.message)
+	}
+	if code, ok := exitByStatus[o.status]; ok {
+		return code
+	}
+	return exitOutcomeUnknown // transport, timeout, protocol, out of memory, a newer status
+}
+
+// instanceIDName is how the library names an id in its messages.
+var instanceIDName = regexp.MustCompile(`instance_ids\[([0-9]+)\]`)
+
+// messageInLines is the library's message about ids read from lines, in
+// their words: "instance_ids[N]" becomes "line L", and the source comes first
+// ("ids.txt: line 7 repeats line 3: ...").
+func messageInLines(message string, list idList) string {
+	return list.source + ": " + instanceIDName.ReplaceAllStringFunc(message, func(name string) string {
+		index, err := strconv.Atoi(instanceIDName.FindStringSubmatch(name)[1])
+		if err != nil || index >= len(list.ids) {
+			return name
+		}
+		return fmt.Sprintf("line %d", list.lineNumbers[index])
+	})
+}
+
+// checkIDs is the library's check of the ids, before anything else needs
+// them: StatusInvalid reported as the call would report it (in lines for ids
+// read from lines). An id holding a NUL byte, which no C string can carry, is
+// refused here as the library refuses control characters, in its turn.
+func (p *program) checkIDs(list idList) {
+	checked := len(list.ids)
+	for i, id := range list.ids {
+		if strings.IndexByte(id, 0) >= 0 {
+			checked = i
+			break
+		}
+	}
+	var message string
+	if checked > 0 {
+		if err := dcs.CheckInstanceIDs(list.ids[:checked]...); err != nil {
+			message = outcomeOf(nil, err).message
+		}
+	}
+	if message == "" {
+		if checked == len(list.ids) {
+			return
+		}
+		message = fmt.Sprintf("instance_ids[%d] holds a control character (U+0000)", checked)
+	}
+	if list.lineNumbers != nil {
+		message = messageInLines(message, list)
+	}
+	panic(stop{p.report(outcome{status: dcs.StatusInvalid, message: message})})
+}
+
+// --dry-run -----------------------------------------------------------------
+
+// printDryRun writes what would be sent, request by request; it needs no
+// configuration but the project id (from the environment only: the
+// credentials file is not read), shown as {project_id} when not set.
+func (p *program) printDryRun(list idList) {
+	projectID := os.Getenv(projectIDVariable)
+	project := projectID
+	if project == "" {
+		project = "{project_id}"
+	}
+	path := "/v2/" + project + "/instances/status"
+	var chunks [][]string
+	for start := 0; start < len(list.ids); start += dcs.MaxIDsPerRequest {
+		end := start + dcs.MaxIDsPerRequest
+		if end > len(list.ids) {
+			end = len(list.ids)
+		}
+		chunks = append(chunks, list.ids[start:end])
+	}
+	out := bufio.NewWriter(p.stdout)
+	defer out.Flush()
+	if p.cmd.json {
+		wait := "null"
+		if p.cmd.wait > 0 {
+			wait = strconv.FormatInt(p.cmd.wait, 10)
+		}
+		fmt.Fprintf(out, "{\n  \"dry_run\": true,\n  \"action\": %s,\n  \"method\": \"PUT\",\n  \"path\": %s,\n"+
+			"  \"project_id\": %s,\n  \"wait_seconds\": %s,\n  \"requests\": [\n", jsonString(p.cmd.action),
+			jsonString(path), jsonStringOrNull(projectID), wait)
+		for i, chunk := range chunks {
+			quoted := make([]string, len(chunk))
+			for j, id := range chunk {
+				quoted[j] = jsonString(id)
+			}
+			separator := ",\n"
+			if i == len(chunks)-1 {
+				separator = "\n"
+			}
+			fmt.Fprintf(out, "    {\"instances\": [%s]}%s", strings.Join(quoted, ", "), separator)
+		}
+		io.WriteString(out, "  ]\n}\n")
+		return
+	}
+	if projectID != "" {
+		io.WriteString(out, "dry run: nothing is sent\n")
+	} else {
+		io.WriteString(out, "dry run: nothing is sent; "+projectIDVariable+" is not set, so the path shows {project_id}\n")
+	}
+	for i, chunk := range chunks {
+		fmt.Fprintf(out, "request %d of %d: PUT %s action=%s instances=%d\n", i+1, len(chunks), path, p.cmd.action,
+			len(chunk))
+		for _, id := range chunk {
+			fmt.Fprintf(out, "  %s\n", id)
+		}
+	}
+	if p.cmd.wait > 0 {
+		fmt.Fprintf(out, "then: GET /v2/%s/instances/ID for each instance acted on, until it is RUNNING, at most %d s\n",
+			project, p.cmd.wait)
+	}
+}
+
+// Ctrl-C and the confirmation of a flush ------------------------------------
+
+type answer int
+
+const (
+	answerYes answer = iota
+	answerNo
+	answerEndOfInput
+)
+
+// readAnswer reads one line from standard input: "y" or "yes", any case,
+// blanks around it allowed, is yes; anything else (a line of more than 63
+// bytes too) is no.
+func readAnswer(stdin io.Reader) answer {
+	var line []byte
+	byte1 := make([]byte, 1)
+	for {
+		n, err := stdin.Read(byte1)
+		if n == 0 {
+			if err == nil {
+				continue
+			}
+			return answerEndOfInput
+		}
+		if byte1[0] == '\n' {
+			break
+		}
+		line = append(line, byte1[0])
+	}
+	if len(line) > longestAnswer {
+		return answerNo
+	}
+	word := strings.ToLower(strings.TrimRight(strings.TrimLeft(string(line), " \t"), " \t\r"))
+	if word == "y" || word == "yes" {
+		return answerYes
+	}
+	return answerNo
+}
+
+// confirmFlush lets a flush go ahead with --yes, or when the operator says
+// yes on a terminal; interrupts delivers Ctrl-C meanwhile.
+func (p *program) confirmFlush(list idList, interrupts <-chan os.Signal) {
+	count := len(list.ids)
+	plural := "s"
+	if count == 1 {
+		plural = ""
+	}
+	switch {
+	case p.cmd.yes:
+		return
+	case list.fromStdin:
+		p.fail(false, exitUsage, "not flushing %d instance%s without confirmation: the ids came from standard input; "+
+			"give --yes to flush", count, plural)
+	case C.isatty(C.int(p.stdin.Fd())) == 0:
+		p.fail(false, exitUsage, "not flushing %d instance%s without confirmation: standard input is not a terminal; "+
+			"give --yes to flush", count, plural)
+	}
+	fmt.Fprintf(p.stderr, "flush %d instance%s? This deletes all their data and cannot be undone [y/N] ", count, plural)
+	answers := make(chan answer, 1)
+	go func() { answers <- readAnswer(p.stdin) }()
+	select {
+	case a := <-answers:
+		switch a {
+		case answerYes:
+			return
+		case answerEndOfInput:
+			io.WriteString(p.stderr, "\n")
+		}
+		p.fail(false, exitUsage, "not confirmed: nothing sent")
+	case <-interrupts:
+		io.WriteString(p.stderr, "\n")
+		p.fail(false, exitInterrupted, "interrupted: nothing sent")
+	}
+}
+
+// The call ------------------------------------------------------------------
+
+type operation func(client *dcs.Client, ctx context.Context, ids ...string) ([]dcs.Result, error)
+
+// operationOf is the binding's call for the action, and the wait after it.
+func (p *program) operation() operation {
+	call, callAndWait := map[string]operation{
+		"restart": (*dcs.Client).Restart, "soft_restart": (*dcs.Client).SoftRestart, "flush": (*dcs.Client).Flush,
+	}[p.cmd.action], map[string]func(*dcs.Client, context.Context, time.Duration, ...string) ([]dcs.Result, error){
+		"restart": (*dcs.Client).RestartAndWait, "soft_restart": (*dcs.Client).SoftRestartAndWait,
+		"flush": (*dcs.Client).FlushAndWait,
+	}[p.cmd.action]
+	if p.cmd.wait == 0 {
+		return call
+	}
+	wait := time.Duration(p.cmd.wait) * time.Second
+	return func(client *dcs.Client, ctx context.Context, ids ...string) ([]dcs.Result, error) {
+		return callAndWait(client, ctx, wait, ids...)
+	}
+}
+
+func (p *program) call(ctx context.Context, list idList) int {
+	client, err := dcs.NewClientFromEnv()
+	if err != nil {
+		return p.report(outcomeOf(nil, err))
+	}
+	defer client.Close()
+	return p.report(outcomeOf(p.operation()(client, ctx, list.ids...)))
+}
+
+func (p *program) runCommand(args []string) int {
+	p.parseOptions(args)
+	if p.cmd.help {
+		io.WriteString(p.stdout, helpText)
+		return exitAllSucceeded
+	}
+	if p.cmd.version {
+		fmt.Fprintf(p.stdout, "libdcs %s\nlibcurl %s\n", dcs.Version(), dcs.LibcurlVersion())
+		return exitAllSucceeded
+	}
+	p.checkCommand()
+	list := idList{ids: p.cmd.ids}
+	switch {
+	case p.cmd.stdinDash:
+		list = p.readIDs("-")
+	case p.cmd.idsFromSet:
+		list = p.readIDs(p.cmd.idsFrom)
+	}
+	p.checkIDs(list)
+	if p.cmd.dryRun {
+		p.printDryRun(list)
+		return exitAllSucceeded
+	}
+
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	defer signal.Stop(interrupts)
+	if p.cmd.action == "flush" {
+		p.confirmFlush(list, interrupts)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-interrupts:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return p.call(ctx, list)
 }
