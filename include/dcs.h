@@ -459,7 +459,8 @@ typedef enum dcs_instance_status {
     DCS_INSTANCE_RESTARTING   = 5,
     DCS_INSTANCE_FROZEN       = 6,
     DCS_INSTANCE_EXTENDING    = 7,
-    DCS_INSTANCE_RESTORING    = 8
+    DCS_INSTANCE_RESTORING    = 8,
+    DCS_INSTANCE_FLUSHING     = 9   /* its data being cleared (a flush under way) */
 } dcs_instance_status;
 
 /* The service's name of a status: "RUNNING", "RESTARTING"...; "OTHER" for

@@ -11,6 +11,8 @@ public enum InstanceStatus: Int32, Sendable, CaseIterable {
     case frozen = 6
     case extending = 7
     case restoring = 8
+    /// Its data being cleared (a flush under way).
+    case flushing = 9
 
     public var serviceName: String {
         switch self {
@@ -23,6 +25,7 @@ public enum InstanceStatus: Int32, Sendable, CaseIterable {
         case .frozen: "FROZEN"
         case .extending: "EXTENDING"
         case .restoring: "RESTORING"
+        case .flushing: "FLUSHING"
         }
     }
 

@@ -174,11 +174,11 @@ def test_names_and_values_are_the_c_ones():
 
 def test_instance_statuses_are_the_c_ones():
     lib = _native.library()
-    assert [s.value for s in dcs.InstanceStatus] == list(range(9))
+    assert [s.value for s in dcs.InstanceStatus] == list(range(10))
     for status in dcs.InstanceStatus:
         assert lib.dcs_instance_status_name(status.value).decode() == str(status) == status.c_name
     assert [str(s) for s in dcs.InstanceStatus] == ["OTHER", "CREATING", "CREATEFAILED", "RUNNING", "ERROR",
-                                                    "RESTARTING", "FROZEN", "EXTENDING", "RESTORING"]
+                                                    "RESTARTING", "FROZEN", "EXTENDING", "RESTORING", "FLUSHING"]
     # A value appended by a newer library is OTHER, as C names it; anything else is no status.
     assert dcs.InstanceStatus(99) is dcs.InstanceStatus.OTHER
     assert lib.dcs_instance_status_name(99).decode() == "OTHER"

@@ -133,6 +133,7 @@ const (
 	InstanceFrozen       InstanceStatus = C.DCS_INSTANCE_FROZEN
 	InstanceExtending    InstanceStatus = C.DCS_INSTANCE_EXTENDING
 	InstanceRestoring    InstanceStatus = C.DCS_INSTANCE_RESTORING
+	InstanceFlushing     InstanceStatus = C.DCS_INSTANCE_FLUSHING // its data being cleared (a flush under way)
 )
 
 // String is the service's name of the status: "RUNNING", "RESTARTING"...;

@@ -17,7 +17,7 @@ func TestNewNamesAreTheCNames(t *testing.T) {
 	statuses := map[InstanceStatus]string{
 		InstanceOther: "OTHER", InstanceCreating: "CREATING", InstanceCreateFailed: "CREATEFAILED",
 		InstanceRunning: "RUNNING", InstanceError: "ERROR", InstanceRestarting: "RESTARTING",
-		InstanceFrozen: "FROZEN", InstanceExtending: "EXTENDING", InstanceRestoring: "RESTORING",
+		InstanceFrozen: "FROZEN", InstanceExtending: "EXTENDING", InstanceRestoring: "RESTORING", InstanceFlushing: "FLUSHING",
 		InstanceStatus(99): "OTHER", InstanceStatus(-1): "OTHER", InstanceStatus(1<<32 + 3): "OTHER",
 	}
 	for s, name := range statuses {

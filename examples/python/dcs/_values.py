@@ -82,6 +82,7 @@ class InstanceStatus(enum.Enum):
     FROZEN = 6
     EXTENDING = 7
     RESTORING = 8
+    FLUSHING = 9
 
     @classmethod
     def _missing_(cls, value: object) -> "InstanceStatus":
