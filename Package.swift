@@ -8,7 +8,6 @@ let package = Package(
         .executable(name: "dcs-emulator", targets: ["dcs-emulator"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
@@ -20,10 +19,16 @@ let package = Package(
         ),
         // The service's vocabulary (actions, instance statuses), shared by the client and the emulator.
         .target(name: "DCSAPI"),
+        // OpenSSL's libcrypto, which libcurl loads anyway: SHA-256 and HMAC for the signer.
+        .systemLibrary(
+            name: "COpenSSLCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // SDK-HMAC-SHA256, as the client signs and the emulator verifies.
         .target(
             name: "DCSSigning",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["COpenSSLCrypto"]
         ),
         .target(
             name: "DCSCore",

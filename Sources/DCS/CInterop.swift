@@ -63,16 +63,22 @@ func readCString(_ pointer: UnsafePointer<CChar>?, argument: String, maxBytes: I
 /// Reads `count` ids from a caller's array, each at most one byte past the limit (so that the
 /// limit can be reported); their content is checked by `InstanceIDs.validate`.
 func readInstanceIDs(_ ids: UnsafePointer<UnsafePointer<CChar>?>?, count: UInt) throws(ArgumentError) -> [String] {
+    try readInstanceIDs(ids, count: count) { "instance_ids[\($0)]" }
+}
+
+/// The same, the messages naming each id as `naming` says.
+func readInstanceIDs(_ ids: UnsafePointer<UnsafePointer<CChar>?>?, count: UInt,
+                     naming: (Int) -> String) throws(ArgumentError) -> [String] {
     try InstanceIDs.checkCount(count)
     guard let ids else { throw ArgumentError("instance_ids is NULL") }
     var raw: [[UInt8]] = []
     raw.reserveCapacity(Int(count))
     for index in 0..<Int(count) {
-        guard let id = ids[index] else { throw ArgumentError("instance_ids[\(index)] is NULL") }
+        guard let id = ids[index] else { throw ArgumentError("\(naming(index)) is NULL") }
         let length = strnlen(id, InstanceIDs.maxBytes + 1)
         raw.append(Array(UnsafeRawBufferPointer(start: id, count: length)))
     }
-    return try InstanceIDs.validate(raw)
+    return try InstanceIDs.validate(raw, naming: naming)
 }
 
 /// Bounds for strings that are not instance ids.

@@ -21,11 +21,7 @@ public func dcs_get_instance_status_with(_ client: OpaquePointer?, _ instanceID:
         guard let instanceID else { throw ArgumentError("instance_id is NULL") }
         let array: [UnsafePointer<CChar>?] = [instanceID]
         id = try array.withUnsafeBufferPointer { (buffer) throws(ArgumentError) -> String in
-            do throws(ArgumentError) {
-                return try readInstanceIDs(buffer.baseAddress, count: 1)[0]
-            } catch {
-                throw ArgumentError(error.message.replacing("instance_ids[0]", with: "instance_id"))
-            }
+            try readInstanceIDs(buffer.baseAddress, count: 1) { _ in "instance_id" }[0]
         }
         callOptions = try CallOptions(options)
     } catch {

@@ -1,4 +1,3 @@
-import Crypto
 
 /// Signs requests with `SDK-HMAC-SHA256`, byte for byte as Huawei Cloud's SDK signers do
 /// (see `dcs-api.md`): the emulator verifies with the same code, and the conformance vectors
@@ -7,12 +6,11 @@ public struct RequestSigner: Sendable {
     public static let algorithm = "SDK-HMAC-SHA256"
 
     public let accessKey: String
-    /// The HMAC already keyed with the SK: each signature starts from a copy of it.
-    private let keyedMAC: HMAC<SHA256>
+    private let secretKey: [UInt8]
 
     public init(accessKey: String, secretKey: String) {
         self.accessKey = accessKey
-        keyedMAC = HMAC<SHA256>(key: SymmetricKey(data: Array(secretKey.utf8)))
+        self.secretKey = Array(secretKey.utf8)
     }
 
     /// The hex signature of a request. `headers` are exactly the signed headers, `X-Sdk-Date`
@@ -100,10 +98,8 @@ public struct RequestSigner: Sendable {
         stringToSign.append(UInt8(ascii: "\n"))
         stringToSign.append(contentsOf: date.utf8)
         stringToSign.append(UInt8(ascii: "\n"))
-        Hex.append(SHA256.hash(data: canonical), to: &stringToSign)
-        var mac = keyedMAC
-        mac.update(data: stringToSign)
-        return Hex.encode(mac.finalize())
+        Hex.append(Digest.sha256(canonical), to: &stringToSign)
+        return Hex.encode(Digest.hmacSHA256(key: secretKey, stringToSign))
     }
 
     /// Names lower-cased, values trimmed, sorted by name.
@@ -140,7 +136,7 @@ public struct RequestSigner: Sendable {
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: signedNames.utf8)
         out.append(UInt8(ascii: "\n"))
-        Hex.append(SHA256.hash(data: body), to: &out)
+        Hex.append(Digest.sha256(body), to: &out)
         return out
     }
 

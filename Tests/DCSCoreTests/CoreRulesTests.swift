@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DCSCore
+import DCSAPI
 
 struct EndpointTests {
     @Test func parses_scheme_host_and_port() throws {
@@ -405,5 +406,53 @@ struct OutgoingTextTests {
         #expect(throws: ArgumentError.self) { try InstanceIDs.validate([Array(".".utf8)]) }
         #expect(throws: ArgumentError.self) { try InstanceIDs.validate([Array("..".utf8)]) }
         #expect(try InstanceIDs.validate([Array("...".utf8)]) == ["..."])
+    }
+}
+
+/// The library reads answers without Foundation; JSONDecoder is the authority it must agree
+/// with, input for input: the same values, or both refuse (dcs-fuzz-answers checks the same on
+/// every input it makes). These are the inputs where JSONDecoder departs from RFC 8259.
+struct ReadersAgreeWithJSONDecoderTests {
+    struct ResultsShape: Decodable {
+        struct Entry: Decodable { let instance: String; let result: String }
+        let results: [Entry]
+    }
+    struct ErrorShape: Decodable {
+        struct Nested: Decodable { let code: String?; let message: String? }
+        let error_code: String?, error_msg: String?, request_id: String?
+        let error: Nested?
+    }
+    struct InstanceShape: Decodable { let status: String }
+
+    static let bodies: [String] = [
+        #"{"error_code":"A","error_code":"B"}"#, #"{"error_code":"\ud800"}"#, #"{"error_code":1}"#,
+        #"{"error_code":null,"error_msg":"m"}"#, #" {"error_code":"A"} "#, #"{"error_code":"A"} x"#,
+        #"{"error_code":"A",}"#, #"{"error_code":"A","x":[1,2,{"y":1e999}]}"#, #"{"error_code":"A","x":01}"#,
+        #"{"error_code":"A","x":1.}"#, #"{"error_code":"A","x":NaN}"#, "\u{feff}{\"error_code\":\"A\"}",
+        #"{"error_code":"A","x":"\q"}"#, #"{"error_code":"A","x":"\u12"}"#, #"{"error_code":"A","x":"\uS.40"}"#,
+        "{\"error_code\":\"A\",\"x\":\"a\u{1}\"}", "{\"error_code\":\"a\u{1}b\"}", #"{"error_code":"A",,}"#,
+        #"{"error_code":"A","x":[1,2,],}"#, #"{"error_code":"A","x":[,]}"#, #"{"error_code":"A","x":--1}"#,
+        #"{"error_code":"A","x":e1}"#, #"{"error_code":"A","x":null1}"#, #"{"error_code":"\uD800\u0041"}"#,
+        #"{"error_code":"A","error":5}"#, #"{"error":{"code":"B","message":7}}"#, #"{"error":{"in\ta":1},"error_msg":"m"}"#,
+        "\u{a0}{\"error_code\":\"A\"}", "{\"error_code\":\"A\"}\u{0}", #"{"results":[{"instance":"a","result":"x","instance":"b"}]}"#,
+        #"{"results":[{"instance":"a","result":"x"}],"results":[]}"#, #"{"results":[{"instance":"a"}]}"#,
+        #"{"results":null}"#, #"{"results":[{"instance":"a","result":"s","x":{"\u":1}}]}"#,
+        #"{"status":"RUNNING","x":{"y":[true,false,null]}}"#, #"{"status":5}"#, #"[{"status":"RUNNING"}]"#,
+        "{\"status\":\"RUNNING\",\"x\":" + String(repeating: "[", count: 510) + String(repeating: "]", count: 510) + "}",
+        "{\"status\":\"RUNNING\",\"x\":" + String(repeating: "[", count: 511) + String(repeating: "]", count: 511) + "}",
+        "{\"status\":\"RUNNING\",\"x\":" + String(repeating: "[", count: 512) + String(repeating: "]", count: 512) + "}",
+    ]
+
+    @Test(arguments: bodies) func the_same_reading(_ text: String) {
+        let body = Array(text.utf8), data = Data(body), decoder = JSONDecoder()
+        let results = (try? decoder.decode(ResultsShape.self, from: data))?.results.map { [$0.instance, $0.result] }
+        #expect(AnswerDecoder.resultEntries(body)?.map { [$0.instance, $0.result] } == results)
+        let error = (try? decoder.decode(ErrorShape.self, from: data)).map {
+            AnswerDecoder.ErrorBody(errorCode: $0.error_code, errorMessage: $0.error_msg, requestID: $0.request_id,
+                                    nestedCode: $0.error?.code, nestedMessage: $0.error?.message)
+        }
+        #expect(AnswerDecoder.errorBody(body) == error)
+        let status = (try? decoder.decode(InstanceShape.self, from: data)).map { InstanceStatus(serviceName: $0.status) }
+        #expect(AnswerDecoder.instanceStatus(body: body) == status)
     }
 }

@@ -12,7 +12,9 @@ public enum InstanceIDs {
         }
     }
 
-    public static func validate(_ rawIDs: [[UInt8]]) throws(ArgumentError) -> [String] {
+    /// `naming` gives the name of the id at an index, as messages show it.
+    public static func validate(_ rawIDs: [[UInt8]], naming: (Int) -> String = { "instance_ids[\($0)]" })
+        throws(ArgumentError) -> [String] {
         try checkCount(UInt(rawIDs.count))
         var ids: [String] = []
         ids.reserveCapacity(rawIDs.count)
@@ -21,7 +23,7 @@ public enum InstanceIDs {
         let useTable = rawIDs.count > 16
         var firstIndex: [[UInt8]: Int] = useTable ? Dictionary(minimumCapacity: rawIDs.count) : [:]
         for (index, bytes) in rawIDs.enumerated() {
-            func name() -> String { "instance_ids[\(index)]" }
+            func name() -> String { naming(index) }
             guard !bytes.isEmpty else { throw ArgumentError("\(name()) is empty") }
             guard bytes.count <= maxBytes else { throw ArgumentError("\(name()) is longer than \(maxBytes) bytes") }
             guard let id = UTF8Text.decode(bytes) else {
@@ -39,7 +41,7 @@ public enum InstanceIDs {
                 throw ArgumentError("\(name()) is \"\(id)\", which a URL path reads as a step, not a name")
             }
             if let earlier = useTable ? firstIndex[bytes] : rawIDs[..<index].firstIndex(of: bytes) {
-                throw ArgumentError("\(name()) repeats instance_ids[\(earlier)]: each instance may appear once")
+                throw ArgumentError("\(name()) repeats \(naming(earlier)): each instance may appear once")
             }
             if useTable { firstIndex[bytes] = index }
             ids.append(id)

@@ -49,8 +49,8 @@ struct SecretRedactor: Sendable {
 
     func redact(_ text: String) -> String {
         var result = Printable.oneLine(hidingRuns(text))
-        for secret in shortSecrets where result.contains(secret) {
-            result = result.replacing(secret, with: Self.placeholder)
+        for secret in shortSecrets {
+            result = Self.hidingWhole(secret, in: result)
         }
         return Self.redactLongHexRuns(result)
     }
@@ -91,6 +91,26 @@ struct SecretRedactor: Sendable {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `text` with every occurrence of `secret` (ASCII) replaced by the placeholder.
+    private static func hidingWhole(_ secret: String, in text: String) -> String {
+        let needle = Array(secret.utf8), bytes = Array(text.utf8)
+        guard bytes.count >= needle.count else { return text }
+        var out: [UInt8] = []
+        var index = 0
+        var found = false
+        while index < bytes.count {
+            if index + needle.count <= bytes.count, bytes[index..<index + needle.count].elementsEqual(needle) {
+                out.append(contentsOf: placeholder.utf8)
+                index += needle.count
+                found = true
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return found ? String(decoding: out, as: UTF8.self) : text
     }
 
     private static func redactLongHexRuns(_ text: String) -> String {

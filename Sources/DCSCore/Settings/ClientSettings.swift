@@ -156,7 +156,7 @@ public struct ClientSettings: Sendable {
         }
         // Huawei's SDKs let a region's endpoint be moved; an explicit endpoint still wins.
         if endpoint == nil, let region {
-            let name = "HUAWEICLOUD_SDK_REGION_DCS_" + region.uppercased().replacing("-", with: "_")
+            let name = "HUAWEICLOUD_SDK_REGION_DCS_" + String(region.uppercased().map { $0 == "-" ? "_" : $0 })
             if let url = value(name) {
                 try apply(name) { (settings: inout ClientSettings) throws(ArgumentError) in
                     try settings.setEndpoint(url)

@@ -21,11 +21,10 @@ public enum ProxySetting: Sendable, Equatable {
             self = .direct
             return
         }
-        guard let separator = text.firstRange(of: "://"),
-              Self.schemes.contains(text[..<separator.lowerBound].lowercased()) else {
+        guard let (scheme, rest) = Self.splitScheme(text), Self.schemes.contains(scheme.lowercased()) else {
             throw ArgumentError("\(argument) must start with \(Self.schemes.map { "\($0)://" }.joined(separator: ", "))")
         }
-        var authority = text[separator.upperBound...]
+        var authority = rest
         if let at = authority.lastIndex(of: "@") {
             guard !authority[..<at].contains(where: { $0.asciiValue.map { $0 <= 0x20 || $0 >= 0x7f } ?? true }) else {
                 throw ArgumentError("\(argument) holds a character other than printable ASCII in its user information")
@@ -39,10 +38,15 @@ public enum ProxySetting: Sendable, Equatable {
 
     /// The proxy's password, in the forms a message could show it: never to be shown.
     var secrets: [String] {
-        guard case let .url(text) = self, let separator = text.firstRange(of: "://") else { return [] }
-        let authority = text[separator.upperBound...]
+        guard case let .url(text) = self, let (_, authority) = Self.splitScheme(text) else { return [] }
         guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return [] }
         let password = String(authority[authority.index(after: colon)..<at])
         return password.isEmpty ? [] : [password, PercentEncoding.decode(password)]
+    }
+
+    /// "scheme://rest" as (scheme, rest); nil without "://".
+    private static func splitScheme(_ text: String) -> (Substring, Substring)? {
+        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return nil }
+        return (text[..<colon], text[text.index(colon, offsetBy: 3)...])
     }
 }

@@ -1,18 +1,36 @@
 import DCSAPI
-import FoundationEssentials
 
-/// Reads the service's answers: the per-instance results of a 200, the error body of the rest.
+/// Reads the service's answers: the per-instance results of a 200, the error body of the rest,
+/// an instance's status. Without Foundation: ResultsScanner reads the results of practice, and
+/// JSONCursor every shape. JSONDecoder, the authority, reads them alike (unit tests,
+/// `dcs-fuzz-answers`), by the Decodable shapes each function names.
 enum AnswerDecoder {
-    /// One decoder for every answer (it is thread-safe).
-    static let decoder = JSONDecoder()
-
-    /// The shape of a 200, for JSONDecoder (see ResultsScanner).
-    struct Results: Decodable {
-        struct Entry: Decodable {
-            let instance: String
-            let result: String
+    /// `{"results": [{"instance": "...", "result": "..."}, ...]}`, other members ignored; nil for
+    /// anything else. Decodable: `struct { let results: [struct { let instance, result: String }] }`.
+    static func resultEntries(_ body: [UInt8]) -> [(instance: String, result: String)]? {
+        if let entries = ResultsScanner.entries(body) { return entries }
+        return JSONCursor.read(body) { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+            var entries: [(instance: String, result: String)]?
+            try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                guard key == "results" else { return try cursor.skipValue() }
+                var read: [(instance: String, result: String)] = []
+                try cursor.array { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                    var instance: String?, result: String?
+                    try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                        switch key {
+                        case "instance": instance = try cursor.string()
+                        case "result": result = try cursor.string()
+                        default: try cursor.skipValue()
+                        }
+                    }
+                    guard let instance, let result else { throw JSONCursor.Refused() }
+                    read.append((instance, result))
+                }
+                entries = read
+            }
+            guard let entries else { throw JSONCursor.Refused() }
+            return entries
         }
-        let results: [Entry]
     }
 
     /// What a 2xx answer says of the ids asked for.
@@ -32,8 +50,7 @@ enum AnswerDecoder {
     /// spellings of one text (NFC and NFD, say) are different instances. Throws when the body
     /// is not the expected JSON.
     static func outcomes(for ids: ArraySlice<String>, body: [UInt8]) throws -> ReadResults {
-        let entries = try ResultsScanner.entries(body)
-            ?? decoder.decode(Results.self, from: Data(body)).results.map { ($0.instance, $0.result) }
+        guard let entries = resultEntries(body) else { throw JSONCursor.Refused() }
         var read = ReadResults(outcomes: [], complete: true, repeated: [], unasked: [])
         let results: [String?]
         // The service answers in the order asked: then no lookup is needed.
@@ -74,20 +91,47 @@ enum AnswerDecoder {
     }
 
     /// The `status` of a `GET /v2/{project_id}/instances/{id}` answer; nil when it has none.
+    /// Decodable: `struct { let status: String }`.
     static func instanceStatus(body: [UInt8]) -> InstanceStatus? {
-        struct Instance: Decodable { let status: String }
-        return (try? decoder.decode(Instance.self, from: Data(body))).map { InstanceStatus(serviceName: $0.status) }
+        JSONCursor.read(body) { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+            var status: String?
+            try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                if key == "status" { status = try cursor.string() } else { try cursor.skipValue() }
+            }
+            guard let status else { throw JSONCursor.Refused() }
+            return InstanceStatus(serviceName: status)
+        }
     }
 
-    private struct ErrorBody: Decodable {
-        struct Nested: Decodable {
-            let code: String?
-            let message: String?
+    /// The members of a DCS or gateway error body, each optional. Decodable: `struct { let
+    /// error_code, error_msg, request_id: String?; let error: struct { let code, message:
+    /// String? }? }`.
+    struct ErrorBody: Equatable {
+        var errorCode, errorMessage, requestID, nestedCode, nestedMessage: String?
+    }
+
+    static func errorBody(_ body: [UInt8]) -> ErrorBody? {
+        JSONCursor.read(body) { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+            var parsed = ErrorBody()
+            try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                switch key {
+                case "error_code": parsed.errorCode = try cursor.optionalString()
+                case "error_msg": parsed.errorMessage = try cursor.optionalString()
+                case "request_id": parsed.requestID = try cursor.optionalString()
+                case "error":
+                    guard try !cursor.takeNull() else { return }
+                    try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                        switch key {
+                        case "code": parsed.nestedCode = try cursor.optionalString()
+                        case "message": parsed.nestedMessage = try cursor.optionalString()
+                        default: try cursor.skipValue()
+                        }
+                    }
+                default: try cursor.skipValue()
+                }
+            }
+            return parsed
         }
-        let error_code: String?
-        let error_msg: String?
-        let request_id: String?
-        let error: Nested?
     }
 
     /// The error code and message of a non-2xx answer. A body that is not a DCS error (an HTML
@@ -98,12 +142,12 @@ enum AnswerDecoder {
         func shown(_ text: String, _ maxCharacters: Int) -> String {
             Printable.clip(redactor.redact(text), maxCharacters: maxCharacters)
         }
-        if let parsed = try? decoder.decode(ErrorBody.self, from: Data(body)) {
-            let code = parsed.error_code ?? parsed.error?.code ?? ""
-            let message = parsed.error_msg ?? parsed.error?.message ?? ""
+        if let parsed = errorBody(body) {
+            let code = parsed.errorCode ?? parsed.nestedCode ?? ""
+            let message = parsed.errorMessage ?? parsed.nestedMessage ?? ""
             if !code.isEmpty || !message.isEmpty {
                 return ErrorDetails(code: shown(code, 64), message: shown(message, 1024),
-                                    requestID: shown(parsed.request_id ?? "", 128))
+                                    requestID: shown(parsed.requestID ?? "", 128))
             }
         }
         let kind = contentType.isEmpty ? "an answer" : "a \(shown(contentType, 64)) answer"

@@ -2,7 +2,7 @@ import DCSSigning
 
 /// Reads `{"results":[{"instance":"…","result":"…"},…]}` with white space anywhere JSON allows
 /// it and the members of an entry in either order; nil for anything else (another key, a
-/// repeated one, another type, a malformed string, bytes after the end), which JSONDecoder then
+/// repeated one, another type, a malformed string, bytes after the end), which JSONCursor then
 /// reads, or refuses. The Codable machinery costs more than libcurl's whole request (measured by
 /// scripts/bench.sh); JSONDecoder stays the authority: `dcs-fuzz-answers` checks that both read
 /// every input alike.

@@ -4,6 +4,7 @@
 // it; built plainly, it replays the files it is given, so that the committed corpus runs as a
 // regression test.
 @testable import DCSCore
+import DCSAPI
 import FoundationEssentials
 import DCSFuzzSupport
 
@@ -19,26 +20,52 @@ func interpret(_ input: [UInt8]) {
                             contentType: contentType, retryAfterSeconds: nil)
     let verdict = ChunkVerdict(ids: ids, attempt: .answered(ServiceAnswer(answer, redactor: SecretRedactor(secrets: []))), retries: 0)
     check(verdict, status: status)
-    checkFastPathsAgreeWithFoundation(answer.body)
+    checkReadersAgreeWithFoundation(answer.body)
 }
 
-/// JSONDecoder is the authority on JSON: ResultsScanner may only read what it reads, the same
-/// way; and it must read back, unchanged, every body StatusRequestBody writes (here with ids
-/// made of the input's bytes).
-func checkFastPathsAgreeWithFoundation(_ body: [UInt8]) {
-    if let fast = ResultsScanner.entries(body) {
-        guard let reference = try? AnswerDecoder.decoder.decode(AnswerDecoder.Results.self, from: Data(body)) else {
-            fatalError("invariant broken: ResultsScanner read an answer JSONDecoder refuses")
-        }
-        guard fast.map(\.instance) == reference.results.map(\.instance),
-              fast.map(\.result) == reference.results.map(\.result) else {
-            fatalError("invariant broken: ResultsScanner and JSONDecoder read an answer differently")
+/// The shapes of the answers, for JSONDecoder, the authority on JSON.
+struct ResultsShape: Decodable {
+    struct Entry: Decodable { let instance: String; let result: String }
+    let results: [Entry]
+}
+
+struct ErrorShape: Decodable {
+    struct Nested: Decodable { let code: String?; let message: String? }
+    let error_code: String?
+    let error_msg: String?
+    let request_id: String?
+    let error: Nested?
+}
+
+struct InstanceShape: Decodable { let status: String }
+
+/// The library reads every answer without Foundation (ResultsScanner, JSONCursor): it must read
+/// what JSONDecoder reads, the same way, and refuse what it refuses; and JSONDecoder must read
+/// back, unchanged, every body StatusRequestBody writes (here with ids made of the input's bytes).
+func checkReadersAgreeWithFoundation(_ body: [UInt8]) {
+    let decoder = JSONDecoder()
+    func agree<Value: Equatable>(_ ours: Value?, _ reference: Value?, _ what: String) {
+        guard ours == reference else {
+            fatalError("invariant broken: the library and JSONDecoder read \(what) differently: \(String(describing: ours)) / \(String(describing: reference))")
         }
     }
+    let results = (try? decoder.decode(ResultsShape.self, from: Data(body)))?.results.map { [$0.instance, $0.result] }
+    agree(AnswerDecoder.resultEntries(body)?.map { [$0.instance, $0.result] }, results, "results")
+    if let fast = ResultsScanner.entries(body) {
+        agree(fast.map { [$0.instance, $0.result] }, results, "results (fast path)")
+    }
+    let error = (try? decoder.decode(ErrorShape.self, from: Data(body))).map {
+        AnswerDecoder.ErrorBody(errorCode: $0.error_code, errorMessage: $0.error_msg, requestID: $0.request_id,
+                                nestedCode: $0.error?.code, nestedMessage: $0.error?.message)
+    }
+    agree(AnswerDecoder.errorBody(body), error, "an error body")
+    let status = (try? decoder.decode(InstanceShape.self, from: Data(body))).map { InstanceStatus(serviceName: $0.status) }
+    agree(AnswerDecoder.instanceStatus(body: body), status, "an instance status")
+
     struct Body: Decodable { let action: String; let instances: [String] }
     let madeUpIDs = body.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     let written = StatusRequestBody.encode(ids: madeUpIDs[...], action: .softRestart)
-    guard let read = try? AnswerDecoder.decoder.decode(Body.self, from: Data(written)),
+    guard let read = try? decoder.decode(Body.self, from: Data(written)),
           read.instances == madeUpIDs, read.action == "soft_restart" else {
         fatalError("invariant broken: JSONDecoder does not read back the body StatusRequestBody wrote")
     }
