@@ -437,6 +437,8 @@ struct ReadersAgreeWithJSONDecoderTests {
         "\u{a0}{\"error_code\":\"A\"}", "{\"error_code\":\"A\"}\u{0}", #"{"results":[{"instance":"a","result":"x","instance":"b"}]}"#,
         #"{"results":[{"instance":"a","result":"x"}],"results":[]}"#, #"{"results":[{"instance":"a"}]}"#,
         #"{"results":null}"#, #"{"results":[{"instance":"a","result":"s","x":{"\u":1}}]}"#,
+        #"{"x":"\ud\/\"}"#, #"{"x":"\u":"n"}"#, #"{"x":"\uab\"}"#, #"{"x":"\uabc\"}"#, #"{"x":"\u00":"}"#,
+        #"{"results":[{"instance":"\ud\/\"}]}"#,  // found by dcs-fuzz-answers
         #"{"status":"RUNNING","x":{"y":[true,false,null]}}"#, #"{"status":5}"#, #"[{"status":"RUNNING"}]"#,
         "{\"status\":\"RUNNING\",\"x\":" + String(repeating: "[", count: 510) + String(repeating: "]", count: 510) + "}",
         "{\"status\":\"RUNNING\",\"x\":" + String(repeating: "[", count: 511) + String(repeating: "]", count: 511) + "}",
