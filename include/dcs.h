@@ -533,6 +533,14 @@ int dcs_results_at(const dcs_results *results, size_t index, const char **instan
  * the action's answer. Lives as long as results; never NULL. */
 const char *dcs_results_request_id(const dcs_results *results, size_t index);
 
+/* Copies entries start to start + count - 1 into the caller's arrays, for bindings that read
+ * every entry in one call: instance_ids[i], outcomes[i] and request_ids[i] are those of entry
+ * start + i (as dcs_results_at and dcs_results_request_id give them); any of the three may be
+ * NULL when not wanted. Returns how many entries were copied: count, or fewer at the end of the
+ * results; 0 for NULL results or a start past the end. The strings live as long as results. */
+size_t dcs_results_copy(const dcs_results *results, size_t start, size_t count, const char **instance_ids,
+                        dcs_outcome *outcomes, const char **request_ids);
+
 /* Starts the stepping over from the first entry. NULL is a no-op. */
 void dcs_results_rewind(dcs_results *results);
 

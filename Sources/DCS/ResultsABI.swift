@@ -73,6 +73,25 @@ public func dcs_results_request_id(_ results: OpaquePointer?, _ index: UInt) -> 
     return box.requestIDs[Int(index)]?.borrowed ?? emptyCString
 }
 
+@_cdecl("dcs_results_copy")
+public func dcs_results_copy(_ results: OpaquePointer?, _ start: UInt, _ count: UInt,
+                             _ instanceIDs: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                             _ outcomes: UnsafeMutablePointer<Int32>?,
+                             _ requestIDs: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> UInt {
+    guard let results else { return 0 }
+    let box = Unmanaged<ResultsBox>.borrow(results)
+    let total = UInt(box.outcomes.count)
+    guard start < total else { return 0 }
+    let copied = min(count, total - start)
+    for offset in 0..<Int(copied) {
+        let index = Int(start) + offset
+        instanceIDs?[offset] = box.instanceIDs[index].borrowed
+        outcomes?[offset] = box.outcomes[index].rawValue
+        requestIDs?[offset] = box.requestIDs[index]?.borrowed ?? emptyCString
+    }
+    return copied
+}
+
 @_cdecl("dcs_results_rewind")
 public func dcs_results_rewind(_ results: OpaquePointer?) {
     guard let results else { return }

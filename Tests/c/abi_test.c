@@ -638,6 +638,16 @@ static void test_fault_on_second_chunk(void) {
         CHECK(strcmp(dcs_results_request_id(results, (size_t)i), i < 50 ? first : i < 100 ? second : "") == 0);
     CHECK(strcmp(dcs_results_request_id(results, 120), "") == 0);
     CHECK(strcmp(dcs_results_request_id(NULL, 0), "") == 0);
+    /* The same entries in one call: from 45, asking for more than there are. */
+    const char *copied_ids[80], *copied_request_ids[80];
+    dcs_outcome copied_outcomes[80];
+    CHECK(dcs_results_copy(results, 45, 80, copied_ids, copied_outcomes, copied_request_ids) == 75);
+    for (int i = 0; i < 75; i++) {
+        CHECK(strcmp(copied_ids[i], ids[45 + i]) == 0 && copied_outcomes[i] == want[45 + i]);
+        CHECK(copied_request_ids[i] == dcs_results_request_id(results, (size_t)(45 + i)));
+    }
+    CHECK(dcs_results_copy(results, 0, 3, NULL, copied_outcomes, NULL) == 3 && copied_outcomes[2] == DCS_OUTCOME_SUCCESS);
+    CHECK(dcs_results_copy(results, 120, 1, copied_ids, NULL, NULL) == 0);
     dcs_results_free(results);
     dcs_error_free(err);
     for (int i = 0; i < 120; i++) free(ids[i]);

@@ -229,6 +229,7 @@ static int row_results_and_errors_of_null(void) {
     int ok = dcs_results_count(NULL) == 0 && dcs_results_next(NULL, &id, &outcome) == 0;
     ok &= dcs_results_at(NULL, 0, &id, &outcome) == 0 && strcmp(id, "untouched") == 0;
     ok &= strcmp(dcs_results_request_id(NULL, 0), "") == 0 && strcmp(dcs_results_request_id(NULL, SIZE_MAX), "") == 0;
+    ok &= dcs_results_copy(NULL, 0, SIZE_MAX, NULL, NULL, NULL) == 0;
     ok &= dcs_error_status(NULL) == DCS_OK && dcs_error_http_status(NULL) == 0;
     ok &= strcmp(dcs_error_code(NULL), "") == 0 && strcmp(dcs_error_request_id(NULL), "") == 0;
     ok &= dcs_error_message(NULL)[0] != '\0';
@@ -288,7 +289,7 @@ static const struct {
      row_config_setters},
     {"dcs_client_new dcs_config_new dcs_config_free", row_client_new},
     {"dcs_config_free dcs_client_free dcs_results_free dcs_error_free dcs_cancel_free", row_frees_of_null_twice},
-    {"dcs_results_count dcs_results_next dcs_results_at dcs_results_request_id dcs_results_rewind dcs_error_status dcs_error_http_status "
+    {"dcs_results_count dcs_results_next dcs_results_at dcs_results_request_id dcs_results_copy dcs_results_rewind dcs_error_status dcs_error_http_status "
      "dcs_error_code dcs_error_message dcs_error_request_id", row_results_and_errors_of_null},
     {"dcs_cancel_new dcs_cancel_trigger dcs_cancel_is_triggered", row_cancel_of_null},
     {"dcs_version dcs_libcurl_version dcs_status_name dcs_outcome_name dcs_log_level_name dcs_instance_status_name",

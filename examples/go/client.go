@@ -434,24 +434,31 @@ func notSent(ids []string) []Result {
 	return results
 }
 
-// takeResults copies the entries into Go and frees the dcs_results.
+// takeResults copies the entries into Go, with one C call
+// (dcs_results_copy), and frees the dcs_results.
 func takeResults(r *C.dcs_results) []Result {
 	if r == nil {
 		return nil
 	}
 	defer C.dcs_results_free(r)
 	count := int(C.dcs_results_count(r))
+	if count == 0 {
+		return []Result{}
+	}
+	// Go memory that holds no Go pointer, which C may fill with its own.
+	ids := make([]*C.char, count)
+	requestIDs := make([]*C.char, count)
+	outcomes := make([]C.dcs_outcome, count)
+	count = int(C.dcs_results_copy(r, 0, C.size_t(count), &ids[0], &outcomes[0], &requestIDs[0]))
 	results := make([]Result, 0, count)
-	var id *C.char
-	var outcome C.dcs_outcome
 	// The entries of one request share one request id (one C string): one Go copy of it.
 	var lastRequestID *C.char
 	var requestID string
-	for i := 0; i < count && C.dcs_results_at(r, C.size_t(i), &id, &outcome) != 0; i++ {
-		if rid := C.dcs_results_request_id(r, C.size_t(i)); rid != lastRequestID {
-			lastRequestID, requestID = rid, C.GoString(rid)
+	for i := 0; i < count; i++ {
+		if requestIDs[i] != lastRequestID {
+			lastRequestID, requestID = requestIDs[i], C.GoString(requestIDs[i])
 		}
-		results = append(results, Result{InstanceID: C.GoString(id), Outcome: Outcome(outcome), RequestID: requestID})
+		results = append(results, Result{InstanceID: C.GoString(ids[i]), Outcome: Outcome(outcomes[i]), RequestID: requestID})
 	}
 	return results
 }

@@ -170,22 +170,21 @@ _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 
 
 def _read_results(lib: ctypes.CDLL, results: _native.ResultsHandle) -> List[Result]:
+    """Every entry, copied out with one C call (dcs_results_copy)."""
+    count = lib.dcs_results_count(results)
+    if not count:
+        return []
+    ids, request_ids = (ctypes.c_char_p * count)(), (ctypes.c_char_p * count)()
+    outcomes = (ctypes.c_int * count)()
+    count = lib.dcs_results_copy(results, 0, count, ids, outcomes, request_ids)
     collected: List[Result] = []
-    instance_id = ctypes.c_char_p()
-    outcome = ctypes.c_int()
-    # Made once for the loop: ctypes' byref and attribute lookups cost as much as the C call.
-    at, request_id_at = lib.dcs_results_at, lib.dcs_results_request_id
-    id_out, outcome_out = ctypes.byref(instance_id), ctypes.byref(outcome)
     # One request id is shared by the entries of a request: decoded once per request.
     previous_raw, previous_text = b"", ""
-    for index in range(lib.dcs_results_count(results)):
-        if not at(results, index, id_out, outcome_out):
-            break
-        raw = request_id_at(results, index)
+    for instance_id, outcome, raw in zip(ids[:count], outcomes[:count], request_ids[:count]):
         if raw != previous_raw:
-            previous_raw, previous_text = raw, raw.decode("utf-8", "replace")
-        collected.append(Result((instance_id.value or b"").decode("utf-8", "surrogateescape"),
-                                _OUTCOMES.get(outcome.value, Outcome.UNKNOWN), previous_text))
+            previous_raw, previous_text = raw, (raw or b"").decode("utf-8", "replace")
+        collected.append(Result((instance_id or b"").decode("utf-8", "surrogateescape"),
+                                _OUTCOMES.get(outcome, Outcome.UNKNOWN), previous_text))
     return collected
 
 

@@ -133,6 +133,8 @@ PROTOTYPES = {
     "dcs_results_next": (c_int, [ResultsHandle, POINTER(c_char_p), POINTER(_outcome)]),
     "dcs_results_at": (c_int, [ResultsHandle, c_size_t, POINTER(c_char_p), POINTER(_outcome)]),
     "dcs_results_request_id": (c_char_p, [ResultsHandle, c_size_t]),
+    "dcs_results_copy": (c_size_t, [ResultsHandle, c_size_t, c_size_t, POINTER(c_char_p), POINTER(_outcome),
+                                    POINTER(c_char_p)]),
     "dcs_results_rewind": (None, [ResultsHandle]),
     "dcs_results_free": (None, [ResultsHandle]),
     "dcs_error_status": (_status, [ErrorHandle]),
