@@ -19,16 +19,15 @@ let package = Package(
         ),
         // The service's vocabulary (actions, instance statuses), shared by the client and the emulator.
         .target(name: "DCSAPI"),
-        // OpenSSL's libcrypto, which libcurl loads anyway: SHA-256 and HMAC for the signer.
-        .systemLibrary(
-            name: "COpenSSLCrypto",
-            pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"])]
+        // SHA-256 and HMAC from OpenSSL's libcrypto, which libcurl loads anyway (libssl-dev to build).
+        .target(
+            name: "CDigest",
+            linkerSettings: [.linkedLibrary("crypto")]
         ),
         // SDK-HMAC-SHA256, as the client signs and the emulator verifies.
         .target(
             name: "DCSSigning",
-            dependencies: ["COpenSSLCrypto"]
+            dependencies: ["CDigest"]
         ),
         .target(
             name: "DCSCore",

@@ -1,11 +1,11 @@
-import COpenSSLCrypto
+import CDigest
 
-/// SHA-256 and HMAC-SHA256, from the libcrypto that libcurl loads anyway.
+/// SHA-256 and HMAC-SHA256, from the libcrypto that libcurl loads anyway. OpenSSL fails here
+/// only without memory: the 32 zero bytes then returned make a signature the gateway refuses
+/// (a 401: not applied), never a crash.
 enum Digest {
     static let byteCount = 32
 
-    /// OpenSSL fails here only without memory: the 32 zero bytes then returned make a signature
-    /// the gateway refuses (a 401: not applied), never a crash.
     static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
         let ok = bytes.withUnsafeBytes { data in
@@ -14,15 +14,23 @@ enum Digest {
         return ok == 1 ? out : [UInt8](repeating: 0, count: byteCount)
     }
 
-    static func hmacSHA256(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: byteCount)
-        let ok = key.withUnsafeBytes { keyBytes in
-            bytes.withUnsafeBytes { data in
-                out.withUnsafeMutableBufferPointer {
-                    dcs_hmac_sha256(keyBytes.baseAddress, keyBytes.count, data.baseAddress, data.count, $0.baseAddress)
-                }
-            }
+    /// An HMAC-SHA256 key set up once (a signer's SK), for any number of threads.
+    final class HMACKey: @unchecked Sendable {
+        // @unchecked: the C key is never changed after setup; signing works on a copy of it.
+        private let key: OpaquePointer?
+
+        init(_ secret: [UInt8]) {
+            key = secret.withUnsafeBytes { dcs_hmac_key_new($0.baseAddress, $0.count) }
         }
-        return ok == 1 ? out : [UInt8](repeating: 0, count: byteCount)
+
+        deinit { dcs_hmac_key_free(key) }
+
+        func authenticate(_ bytes: [UInt8]) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: Digest.byteCount)
+            let ok = bytes.withUnsafeBytes { data in
+                out.withUnsafeMutableBufferPointer { dcs_hmac_sha256(key, data.baseAddress, data.count, $0.baseAddress) }
+            }
+            return ok == 1 ? out : [UInt8](repeating: 0, count: Digest.byteCount)
+        }
     }
 }

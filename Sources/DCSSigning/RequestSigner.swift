@@ -6,11 +6,12 @@ public struct RequestSigner: Sendable {
     public static let algorithm = "SDK-HMAC-SHA256"
 
     public let accessKey: String
-    private let secretKey: [UInt8]
+    /// The SK, set up once as an HMAC key.
+    private let key: Digest.HMACKey
 
     public init(accessKey: String, secretKey: String) {
         self.accessKey = accessKey
-        self.secretKey = Array(secretKey.utf8)
+        key = Digest.HMACKey(Array(secretKey.utf8))
     }
 
     /// The hex signature of a request. `headers` are exactly the signed headers, `X-Sdk-Date`
@@ -99,7 +100,7 @@ public struct RequestSigner: Sendable {
         stringToSign.append(contentsOf: date.utf8)
         stringToSign.append(UInt8(ascii: "\n"))
         Hex.append(Digest.sha256(canonical), to: &stringToSign)
-        return Hex.encode(Digest.hmacSHA256(key: secretKey, stringToSign))
+        return Hex.encode(key.authenticate(stringToSign))
     }
 
     /// Names lower-cased, values trimmed, sorted by name.

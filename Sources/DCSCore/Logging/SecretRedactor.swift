@@ -12,33 +12,67 @@ struct SecretRedactor: Sendable {
 
     /// Every `minimumRun`-byte window of every secret of `minimumRun` bytes or more.
     private let windows: Set<UInt64>
-    /// The same for the signatures of one request: few, so a list.
+    /// A bit per hash of those windows: most windows of a text are ruled out here, without
+    /// hashing them for the set.
+    private let filter: [UInt64]
+    /// The same for the signatures of one request: few, so a list, and a filter of 4,096 bits.
     private let extraWindows: [UInt64]
+    private let extraFilter: [UInt64]
     /// Secrets shorter than a window, hidden where they stand whole.
     private let shortSecrets: [String]
 
     init(secrets: [String]) {
         windows = Set(secrets.flatMap(Self.windows(of:)))
+        var filter = [UInt64](repeating: 0, count: Self.filterWords)
+        for window in windows {
+            let bit = Self.filterBit(window)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.filter = filter
         extraWindows = []
+        extraFilter = []
         shortSecrets = secrets.filter { !$0.isEmpty && $0.utf8.count < Self.minimumRun }
     }
 
-    private init(windows: Set<UInt64>, extraWindows: [UInt64], shortSecrets: [String]) {
+    private init(windows: Set<UInt64>, filter: [UInt64], extraWindows: [UInt64], shortSecrets: [String]) {
         self.windows = windows
+        self.filter = filter
         self.extraWindows = extraWindows
+        var extraFilter = [UInt64](repeating: 0, count: 64)
+        for window in extraWindows {
+            let bit = Self.filterBit(window) >> 4
+            extraFilter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.extraFilter = extraFilter
         self.shortSecrets = shortSecrets
     }
 
     /// This redactor, also hiding `more` (the signatures made for one request). The client's
     /// own windows are shared, not copied.
     func including(_ more: [String]) -> SecretRedactor {
-        SecretRedactor(windows: windows, extraWindows: extraWindows + more.flatMap(Self.windows(of:)),
-                       shortSecrets: shortSecrets)
+        var extra = extraWindows
+        for secret in more { extra += Self.windows(of: secret) }
+        return SecretRedactor(windows: windows, filter: filter, extraWindows: extra, shortSecrets: shortSecrets)
+    }
+
+    private static let filterWords = 1024  // 65,536 bits
+
+    private static func filterBit(_ window: UInt64) -> Int {
+        Int(truncatingIfNeeded: (window &* 0x9E37_79B9_7F4A_7C15) >> 48)
+    }
+
+    private func isSecretWindow(_ window: UInt64) -> Bool {
+        let bit = Self.filterBit(window)
+        if filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0, windows.contains(window) { return true }
+        guard !extraWindows.isEmpty else { return false }
+        let extraBit = bit >> 4
+        return extraFilter[extraBit >> 6] & (1 << UInt64(extraBit & 63)) != 0 && extraWindows.contains(window)
     }
 
     /// The windows of one secret, each packed into a UInt64 as `redact` packs the text's.
     private static func windows(of secret: String) -> [UInt64] {
         var packed: [UInt64] = []
+        packed.reserveCapacity(max(0, secret.utf8.count - minimumRun + 1))
         var word: UInt64 = 0
         for (index, byte) in secret.utf8.enumerated() {
             word = word << 8 | UInt64(byte)
@@ -66,21 +100,25 @@ struct SecretRedactor: Sendable {
 
     /// `text` with each stretch covered by windows of a secret replaced by the placeholder.
     private func hidingRuns(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= Self.minimumRun, !(windows.isEmpty && extraWindows.isEmpty) else { return text }
+        let count = text.utf8.count
+        guard count >= Self.minimumRun, !(windows.isEmpty && extraWindows.isEmpty) else { return text }
         var hidden: [Bool]?  // made at the first hit: most texts hold no secret
         var word: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
+        var index = 0
+        for byte in text.utf8 {
             word = word << 8 | UInt64(byte)
-            guard index >= Self.minimumRun - 1, windows.contains(word) || extraWindows.contains(word) else { continue }
-            if hidden == nil { hidden = Array(repeating: false, count: bytes.count) }
-            for covered in (index - Self.minimumRun + 1)...index { hidden?[covered] = true }
+            if index >= Self.minimumRun - 1, isSecretWindow(word) {
+                if hidden == nil { hidden = Array(repeating: false, count: count) }
+                for covered in (index - Self.minimumRun + 1)...index { hidden?[covered] = true }
+            }
+            index += 1
         }
         guard let hidden else { return text }
+        let bytes = Array(text.utf8)
         // Secrets are ASCII, so a hidden stretch starts and ends on a character boundary.
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var index = 0
+        index = 0
         while index < bytes.count {
             if hidden[index] {
                 out.append(contentsOf: Self.placeholder.utf8)

@@ -54,7 +54,7 @@ enum AnswerDecoder {
         var read = ReadResults(outcomes: [], complete: true, repeated: [], unasked: [])
         let results: [String?]
         // The service answers in the order asked: then no lookup is needed.
-        if entries.count == ids.count, zip(entries, ids).allSatisfy({ $0.0.utf8.elementsEqual($1.utf8) }) {
+        if entries.count == ids.count, zip(entries, ids).allSatisfy({ UTF8Text.sameBytes($0.0, $1) }) {
             results = entries.map(\.1)
         } else {
             var asked: Set<[UInt8]> = []

@@ -24,6 +24,14 @@ enum Printable {
 
     /// One line, runs of spaces folded, at most `maxCharacters` (then "...").
     static func clip(_ text: String, maxCharacters: Int) -> String {
+        // Printable ASCII without a run of spaces, short enough, the text of practice (a request
+        // id): nothing to do, and nothing to count by characters.
+        let utf8 = text.utf8
+        if utf8.count <= maxCharacters, utf8.first != 0x20, utf8.last != 0x20,
+           !zip(utf8, utf8.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 }),
+           utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+            return text
+        }
         let cleaned = oneLine(text).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         guard cleaned.count > maxCharacters else { return cleaned }
         return String(cleaned.prefix(maxCharacters)) + "..."

@@ -16,4 +16,11 @@ public enum UTF8Text {
     public static func decode(_ bytes: [UInt8]) -> String? {
         bytes.withUnsafeBufferPointer { decode($0) }
     }
+
+    /// Whether two texts have the same bytes: how ids are compared (Swift's `==` would also
+    /// match a canonically equivalent spelling). A comparison of memory, not of characters.
+    public static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b  // withUTF8 wants them mutable: it makes a non-native string contiguous
+        return a.withUTF8 { left in b.withUTF8 { right in left.elementsEqual(right) } }
+    }
 }
