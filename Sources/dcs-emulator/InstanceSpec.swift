@@ -1,0 +1,71 @@
+import DCSAPI
+
+/// An instance as configured at start (and restored by `POST /_emulator/reset`).
+struct InstanceSpec: Sendable {
+    /// The statuses the API reference lists, the ones an instance can be given.
+    static let statuses = InstanceStatus.allCases.filter { $0 != .other }.map(\.serviceName)
+
+    let id: String
+    let name: String
+    let engineVersion: String
+    let status: String
+    /// How long this instance stays RESTARTING after a restart; nil: the fleet's default.
+    var restartSeconds: Double? = nil
+
+    /// Only Redis 4.0 and later can be flushed; a version that does not parse cannot either.
+    var canBeFlushed: Bool {
+        let parts = engineVersion.split(separator: ".").map { Int($0) }
+        guard let major = parts.first ?? nil, parts.allSatisfy({ $0 != nil }) else { return false }
+        return major >= 4
+    }
+
+    static let defaultFleet: [InstanceSpec] = [
+        InstanceSpec(id: "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", name: "cache-a", engineVersion: "6.0", status: "RUNNING"),
+        InstanceSpec(id: "5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c", name: "cache-b", engineVersion: "5.0", status: "RUNNING"),
+        InstanceSpec(id: "9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a", name: "cache-c", engineVersion: "4.0", status: "RUNNING"),
+        InstanceSpec(id: "c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f", name: "cache-d", engineVersion: "3.0", status: "RUNNING"),
+        InstanceSpec(id: "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", name: "cache-e", engineVersion: "5.0", status: "FROZEN"),
+    ]
+
+    /// `emu-0001` ... `emu-N`: RUNNING Redis 5.0 instances for load tests.
+    static func generated(_ count: Int) -> [InstanceSpec] {
+        (0..<max(count, 0)).map { index in
+            let digits = String(index + 1)
+            let number = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+            return InstanceSpec(id: "emu-\(number)", name: "generated-\(number)", engineVersion: "5.0", status: "RUNNING")
+        }
+    }
+
+    /// A fleet file: a JSON array of `{"id","engine_version","status"}` with an optional `"name"`
+    /// (default: the id) and an optional `"restart_seconds"` (default: `--restart-seconds`).
+    static func parseFleetFile(_ bytes: [UInt8]) throws(FleetFileError) -> [InstanceSpec] {
+        guard let document = JSONValue.parse(bytes) else { throw FleetFileError("not JSON") }
+        guard case .array(let entries) = document else { throw FleetFileError("not a JSON array") }
+        return try entries.enumerated().map { (index, entry) throws(FleetFileError) in
+            guard let id = entry["id"]?.stringValue, let version = entry["engine_version"]?.stringValue,
+                  let status = entry["status"]?.stringValue else {
+                throw FleetFileError("entry \(index) needs string fields id, engine_version and status")
+            }
+            let name: String
+            switch entry["name"] {
+            case nil, .null?: name = id
+            case .string(let given)?: name = given
+            default: throw FleetFileError("entry \(index): name must be a string")
+            }
+            let restartSeconds: Double?
+            switch entry["restart_seconds"] {
+            case nil, .null?: restartSeconds = nil
+            case .number(let seconds)? where seconds >= 0 && seconds <= 86_400:
+                restartSeconds = seconds
+            default: throw FleetFileError("entry \(index): restart_seconds must be a number in 0...86400")
+            }
+            return InstanceSpec(id: id, name: name, engineVersion: version, status: status,
+                                restartSeconds: restartSeconds)
+        }
+    }
+}
+
+struct FleetFileError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
