@@ -28,6 +28,7 @@ final class Emulator: Sendable {
         let endpoint: APIEndpoint = switch StatusService.route(of: request) {
         case .statusPut: .statusPut
         case .instanceGet: .instanceGet
+        case .instanceList: .instanceList
         case .unknown: .other
         }
         traffic.count(request, endpoint: endpoint, connection: &connection)
