@@ -36,7 +36,7 @@ final class Emulator: Sendable {
         if request.bodyTooLarge {
             return .error(413, code: "APIGW.0201", message: "Request entity too large: the limit is 1 MiB.")
         }
-        guard let fault = faults.nextFault() else { return service.answer(request) }
+        guard let fault = faults.nextFault(for: endpoint) else { return service.answer(request) }
         return fault.reply(to: request) { acting in service.answer(request, acting: acting) }
     }
 }

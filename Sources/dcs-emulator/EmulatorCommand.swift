@@ -71,7 +71,7 @@ struct EmulatorCommand: ParsableCommand {
     @Flag(help: "With --record-requests: show tokens and signatures as sent, for tests that check them. Never in a bug report.")
     var recordSecrets = false
 
-    @Option(help: "Queue a fault at start: kind[:count[:skip]]. Repeatable.")
+    @Option(help: "Queue a fault at start: kind[:count[:skip[:on]]], on one of any, put, get, list (default any). Repeatable.")
     var fault: [String] = []
 
     @Flag(help: "No per-request log on stderr.")

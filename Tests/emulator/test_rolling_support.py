@@ -1,5 +1,6 @@
-"""What a rolling operation needs from dcs-emulator: FLUSHING during --flush-seconds and instances
-that never come back. Requests signed by Huawei's official signer."""
+"""What a rolling operation needs from dcs-emulator: FLUSHING during --flush-seconds, instances that
+never come back, faults aimed at one kind of request (the second PUT of a rolling restart), and
+every busy refusal Terraform's provider retries. Requests signed by Huawei's official signer."""
 
 import json
 import time
@@ -11,6 +12,11 @@ from test_emulator import (FROZEN_5, RUNNING_3, RUNNING_4, RUNNING_5, RUNNING_6,
                            instance_path, restart, results, send_signed, status_of)
 
 LIST_PATH = f"/v2/{TEST_PROJECT_ID}/instances"
+
+# Terraform's huaweicloud provider: the 400 codes it retries for every DCS operation.
+TERRAFORM_BUSY_CODES = ["DCS.4026", "DCS.4049", "DCS.4096", "DCS.4097", "DCS.4111", "DCS.4113", "DCS.4114",
+                        "DCS.4115", "DCS.4116", "DCS.4117", "DCS.4118", "DCS.4120", "DCS.4121", "DCS.4975",
+                        "CBC.99003651"]
 
 
 def list_status(emu, instance_id):
@@ -149,3 +155,108 @@ def test_bad_instance_changes_are_400_and_change_nothing(fresh_emulator, documen
 def test_never_returns_of_an_unknown_instance_is_404(fresh_emulator):
     with pytest.raises(EmulatorError, match="404"):
         fresh_emulator.set_never_returns("00000000-0000-4000-8000-000000000000")
+
+
+# Faults aimed at one kind of request --------------------------------------------------------
+
+def get(emu, instance_id=RUNNING_4):
+    return send_signed(emu, "GET", instance_path(instance_id))
+
+
+def list_all(emu):
+    return send_signed(emu, "GET", LIST_PATH)
+
+
+def test_a_fault_on_put_hits_the_second_put_whatever_comes_between(fresh_emulator):
+    fresh_emulator.fault("busy", skip=1, on="put")
+    assert fresh_emulator.faults() == [{"kind": "busy", "count": 1, "skip": 1, "on": "put", "code": "DCS.4111"}]
+    first = restart(fresh_emulator, [RUNNING_6])
+    between = [get(fresh_emulator), list_all(fresh_emulator), get(fresh_emulator)]
+    second = restart(fresh_emulator, [RUNNING_5])
+    third = restart(fresh_emulator, [RUNNING_4])
+    assert results(first) == [(RUNNING_6, "success")]
+    assert [answer.status for answer in between] == [200, 200, 200]
+    assert_refused(second, code="DCS.4111", status=400)
+    assert results(third) == [(RUNNING_4, "success")]
+    assert status_of(fresh_emulator, RUNNING_5) == "RUNNING"  # refused: nothing done
+    assert fresh_emulator.faults() == []
+
+
+@pytest.mark.parametrize("on, hit", [("get", 1), ("list", 2), ("any", 0)])
+def test_a_fault_hits_only_what_its_on_names(fresh_emulator, on, hit):
+    fresh_emulator.fault("status500", on=on)
+    answers = [restart(fresh_emulator, [RUNNING_3]), get(fresh_emulator), list_all(fresh_emulator),
+               get(fresh_emulator), list_all(fresh_emulator)]
+    assert [answer.status for answer in answers] == [500 if i == hit else 200 for i in range(5)]
+
+
+def test_faults_on_different_requests_take_their_turns(fresh_emulator):
+    fresh_emulator.fault("status503", on="list", count=2)
+    fresh_emulator.fault("busy", on="put", code="DCS.4049")
+    # The PUT fault waits for the list fault: PUTs before then pass and count for nothing.
+    statuses = [restart(fresh_emulator, [RUNNING_3]).status, list_all(fresh_emulator).status,
+                restart(fresh_emulator, [RUNNING_3]).status, list_all(fresh_emulator).status,
+                list_all(fresh_emulator).status, get(fresh_emulator).status]
+    assert statuses == [200, 503, 200, 503, 200, 200]
+    assert_refused(restart(fresh_emulator, [RUNNING_3]), code="DCS.4049", status=400)
+
+
+def test_command_line_faults_take_an_on():
+    with Emulator(["--fault", "status500:1:1:get"]) as emu:
+        statuses = [get(emu).status, restart(emu, [RUNNING_3]).status, get(emu).status, get(emu).status]
+        assert statuses == [200, 200, 500, 200]
+    with pytest.raises(EmulatorError, match="on must be one of any, put, get, list"):
+        Emulator(["--fault", "status500:1:0:post"])
+
+
+@pytest.mark.parametrize("on", ["PUT", "post", "", 1, None])
+def test_bad_fault_targets_are_rejected(fresh_emulator, on):
+    with pytest.raises(EmulatorError, match="400"):
+        fresh_emulator._control("POST", "/_emulator/faults", {"kind": "status500", "on": on})
+    assert fresh_emulator.faults() == []
+
+
+def test_list_gets_count_listing_requests_only(fresh_emulator):
+    restart(fresh_emulator, [RUNNING_3])
+    get(fresh_emulator)
+    list_all(fresh_emulator)
+    list_all(fresh_emulator)
+    send_signed(fresh_emulator, "GET", LIST_PATH, sk="wrong")
+    stats = fresh_emulator.stats()
+    assert (stats["status_puts"], stats["status_gets"], stats["list_gets"], stats["api_requests"]) == (1, 1, 3, 5)
+
+
+# Busy refusals -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", TERRAFORM_BUSY_CODES)
+def test_busy_fault_gives_each_code_terraform_retries(fresh_emulator, code):
+    fresh_emulator.fault("busy", code=code)
+    answer = restart(fresh_emulator, [RUNNING_6])
+    document = assert_refused(answer, code=code, status=400)
+    assert "Try again later" in document["error_msg"]
+    assert status_of(fresh_emulator, RUNNING_6) == "RUNNING"
+    assert results(restart(fresh_emulator, [RUNNING_6])) == [(RUNNING_6, "success")]
+
+
+def test_busy_codes_name_their_operation(fresh_emulator):
+    messages = set()
+    for code in TERRAFORM_BUSY_CODES:
+        fresh_emulator.fault("busy", code=code)
+        messages.add(restart(fresh_emulator, [RUNNING_6]).json()["error_msg"])
+    assert len(messages) == len(TERRAFORM_BUSY_CODES)
+
+
+def test_busy_fault_defaults_to_dcs_4111_and_takes_other_codes(fresh_emulator):
+    fresh_emulator.fault("busy")
+    fresh_emulator.fault("busy", code="111400017")
+    fresh_emulator.fault("busy", code="DCS.4017")
+    assert [f["code"] for f in fresh_emulator.faults()] == ["DCS.4111", "111400017", "DCS.4017"]
+    codes = [restart(fresh_emulator, [RUNNING_6]).error_code() for _ in range(3)]
+    assert codes == ["DCS.4111", "111400017", "DCS.4017"]
+
+
+@pytest.mark.parametrize("code", ["", "x" * 17, "DCS 4111", "DCS-4111", 4111, None, "DCS.4111\n"])
+def test_bad_busy_codes_are_rejected(fresh_emulator, code):
+    with pytest.raises(EmulatorError, match="400"):
+        fresh_emulator._control("POST", "/_emulator/faults", {"kind": "busy", "code": code})
+    assert fresh_emulator.faults() == []

@@ -138,9 +138,14 @@ class Emulator:
         """The queued faults, in the order they will act."""
         return self._control("GET", "/_emulator/faults")
 
-    def fault(self, kind, count=1, skip=0, **params):
-        """Queues `kind` for the next `count` API requests after `skip` of them."""
-        return self._control("POST", "/_emulator/faults", {"kind": kind, "count": count, "skip": skip, **params})
+    def fault(self, kind, count=1, skip=0, on=None, **params):
+        """Queues `kind` for the next `count` API requests after `skip` of them. With `on` ("put": the
+        status PUT, "get": GET .../instances/{id}, "list": the listing GET; "any" by default), only
+        those requests count and are hit; the others pass, and count for no later fault either."""
+        document = {"kind": kind, "count": count, "skip": skip, **params}
+        if on is not None:
+            document["on"] = on
+        return self._control("POST", "/_emulator/faults", document)
 
     def clear_faults(self):
         return self._control("DELETE", "/_emulator/faults")
