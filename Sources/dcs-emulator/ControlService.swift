@@ -18,7 +18,7 @@ struct ControlService: Sendable {
         case ("GET", "/_emulator/instances"):
             return .json(200, .array(fleet.all().map(Self.instanceJSON)))
         case ("POST", _) where request.path.hasPrefix("/_emulator/instances/"):
-            return setStatus(request)
+            return changeInstance(request)
         case ("GET", "/_emulator/requests"):
             guard let recorded = traffic.recordedJSON else {
                 return Self.error(404, "request recording is off: start the emulator with --record-requests")
@@ -55,26 +55,46 @@ struct ControlService: Sendable {
         }
     }
 
-    /// `POST /_emulator/instances/{id}` with `{"status": S}`: the instance shows S from now on.
-    private func setStatus(_ request: ReceivedRequest) -> Reply {
+    /// `POST /_emulator/instances/{id}` with `{"status": S}` (the instance shows S from now on),
+    /// `{"never_returns": B}` (an operation on it never ends, or ends again), or both.
+    private func changeInstance(_ request: ReceivedRequest) -> Reply {
         let segments = request.pathSegments
         guard segments.count == 4 else {
             return Self.error(404, "no such control endpoint: \(request.method) \(request.path)")
         }
-        guard let document = JSONValue.parse(request.body) else { return Self.error(400, "the body is not JSON") }
-        guard let status = document["status"]?.stringValue, InstanceSpec.statuses.contains(status) else {
-            return Self.error(400, "status must be one of \(InstanceSpec.statuses.joined(separator: ", "))")
+        guard let document = JSONValue.parse(request.body), case .object(let members) = document else {
+            return Self.error(400, "the body is not a JSON object")
         }
-        guard let view = fleet.setStatus(status, of: segments[3]) else {
+        if let unknown = members.first(where: { !["status", "never_returns"].contains($0.0) }) {
+            return Self.error(400, "unknown member \(unknown.0): give status, never_returns or both")
+        }
+        var status: String?
+        if let given = document["status"] {
+            guard let name = given.stringValue, InstanceSpec.statuses.contains(name) else {
+                return Self.error(400, "status must be one of \(InstanceSpec.statuses.joined(separator: ", "))")
+            }
+            status = name
+        }
+        var neverReturns: Bool?
+        if let given = document["never_returns"] {
+            guard case .bool(let flag) = given else { return Self.error(400, "never_returns must be true or false") }
+            neverReturns = flag
+        }
+        guard status != nil || neverReturns != nil else {
+            return Self.error(400, "give status, never_returns or both")
+        }
+        guard let view = fleet.change(segments[3], status: status, neverReturns: neverReturns) else {
             return Self.error(404, "no instance \(segments[3])")
         }
         return .json(200, Self.instanceJSON(view))
     }
 
     private static func instanceJSON(_ view: Fleet.View) -> JSONValue {
-        var members: [(String, JSONValue)] = [("id", .string(view.spec.id)),
+        var members: [(String, JSONValue)] = [("id", .string(view.spec.id)), ("name", .string(view.spec.name)),
                                               ("engine_version", .string(view.spec.engineVersion)),
-                                              ("status", .string(view.status))]
+                                              ("status", .string(view.status)),
+                                              ("tags", .object(view.spec.tags.map { ($0.key, .string($0.value)) })),
+                                              ("never_returns", .bool(view.neverReturns))]
         if let port = view.redisPort {
             members.append(("redis_port", .number(Double(port))))
             members.append(("redis_pid", view.redisPID.map { .number(Double($0)) } ?? .null))

@@ -28,6 +28,7 @@ final class Emulator: Sendable {
         let endpoint: APIEndpoint = switch StatusService.route(of: request) {
         case .statusPut: .statusPut
         case .instanceGet: .instanceGet
+        case .instanceList: .instanceList
         case .unknown: .other
         }
         traffic.count(request, endpoint: endpoint, connection: &connection)
@@ -35,7 +36,7 @@ final class Emulator: Sendable {
         if request.bodyTooLarge {
             return .error(413, code: "APIGW.0201", message: "Request entity too large: the limit is 1 MiB.")
         }
-        guard let fault = faults.nextFault() else { return service.answer(request) }
+        guard let fault = faults.nextFault(for: endpoint) else { return service.answer(request) }
         return fault.reply(to: request) { acting in service.answer(request, acting: acting) }
     }
 }

@@ -35,14 +35,21 @@ struct EmulatorCommand: ParsableCommand {
     @Option(help: "The project id the API paths must name.")
     var projectId = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
-    @Option(help: "JSON file: an array of {\"id\",\"engine_version\",\"status\"} (optional \"name\", \"restart_seconds\") replacing the default fleet.")
+    @Option(help: """
+        JSON file: an array of {"id","engine_version","status"} (optional "name", "restart_seconds", \
+        "tags": {"key": "value", ...}, "never_returns": true) replacing the default fleet. An instance \
+        that never returns stays RESTARTING (or FLUSHING) for good once acted on.
+        """)
     var instances: String?
 
-    @Option(help: "Add N RUNNING Redis 5.0 instances, ids emu-0001 ...")
+    @Option(help: "Add N RUNNING Redis 5.0 instances after the others: \(InstanceSpec.generatedRule).")
     var generatedInstances = 0
 
     @Option(help: "Seconds an instance stays RESTARTING after restart or soft_restart (0: stays RUNNING); not used with --redis.")
     var restartSeconds = 2.0
+
+    @Option(help: "Seconds an instance stays FLUSHING after a flush (0: stays RUNNING); not used with --redis.")
+    var flushSeconds = 0.0
 
     @Flag(help: """
         Run each instance as a real redis-server on 127.0.0.1 (a free port, no persistence): restart \
@@ -64,7 +71,7 @@ struct EmulatorCommand: ParsableCommand {
     @Flag(help: "With --record-requests: show tokens and signatures as sent, for tests that check them. Never in a bug report.")
     var recordSecrets = false
 
-    @Option(help: "Queue a fault at start: kind[:count[:skip]]. Repeatable.")
+    @Option(help: "Queue a fault at start: kind[:count[:skip[:on]]], on one of any, put, get, list (default any). Repeatable.")
     var fault: [String] = []
 
     @Flag(help: "No per-request log on stderr.")
@@ -77,6 +84,7 @@ struct EmulatorCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard generatedInstances >= 0 else { throw ValidationError("--generated-instances must not be negative") }
         guard restartSeconds >= 0, restartSeconds.isFinite else { throw ValidationError("--restart-seconds must be >= 0") }
+        guard flushSeconds >= 0, flushSeconds.isFinite else { throw ValidationError("--flush-seconds must be >= 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if redisServer != nil && !redis { throw ValidationError("--redis-server is for --redis only") }
         if recordSecrets && !recordRequests { throw ValidationError("--record-secrets is for --record-requests only") }
@@ -95,7 +103,9 @@ struct EmulatorCommand: ParsableCommand {
             }
         }
         specs += InstanceSpec.generated(generatedInstances)
-        do { _ = try Fleet(specs, restartSeconds: restartSeconds) } catch { throw ValidationError("\(error)") }
+        do { _ = try Fleet(specs, restartSeconds: restartSeconds, flushSeconds: flushSeconds) } catch {
+            throw ValidationError("\(error)")
+        }
 
         var scheduled: [ScheduledFault] = []
         for spec in fault {
@@ -120,7 +130,7 @@ struct EmulatorCommand: ParsableCommand {
     /// Runs until the process ends.
     private func serve(specs: [InstanceSpec], faults scheduled: [ScheduledFault], servers: RedisServers?,
                        group: MultiThreadedEventLoopGroup) throws {
-        let fleet = try Fleet(specs, restartSeconds: restartSeconds, servers: servers)
+        let fleet = try Fleet(specs, restartSeconds: restartSeconds, flushSeconds: flushSeconds, servers: servers)
         let authenticator = Authenticator(accessKey: ak, secretKey: sk, securityToken: securityToken,
                                           authToken: authToken, clock: EmulatorClock(offsetSeconds: clockOffsetSeconds))
         let emulator = Emulator(fleet: fleet, faults: FaultPlan(scheduled),

@@ -18,8 +18,9 @@ enum Fault: Sendable {
     /// A 502 whose error message quotes every request header back, as a broken gateway might:
     /// whatever the client shows of it must not give away its credentials.
     case echoHeaders
-    /// 400 DCS.4111: the instance is restarting, try later (refused, nothing done).
-    case busy
+    /// A 400 busy refusal (nothing done) with `code`: DCS.4111 (restarting) unless told, any of
+    /// `BusyRefusal.operations` or another code of the service's shape.
+    case busy(code: String)
     case missingResults
     /// Checks the request as usual, acts on nothing, answers `failed` for every id.
     case allFailed
@@ -81,6 +82,7 @@ enum Fault: Sendable {
         case .huge(let bytes, _): [("mb", .number(Double(bytes) / Double(Fault.mebibyte)))]
         case .hugeHeader(let bytes): [("bytes", .number(Double(bytes)))]
         case .errorText(let message): [("message", .string(message))]
+        case .busy(let code): [("code", .string(code))]
         case .echoSecret(let source, let field, let offset, let length):
             [("source", .string(source.rawValue)), ("field", .string(field.rawValue)),
              ("offset", .number(Double(offset))), ("length", .number(Double(length)))]
@@ -91,7 +93,7 @@ enum Fault: Sendable {
     static let mebibyte = 1 << 20
 
     /// Builds a fault from its kind and parameters; `parameters` holds only the extra members
-    /// (`retry_after`, `ms`, `mb`), and one the kind does not take is an error.
+    /// (`retry_after`, `ms`, `mb`, `code` ...), and one the kind does not take is an error.
     init(kind: String, parameters: [(String, JSONValue)]) throws(FaultSpecError) {
         var remaining = parameters
         func take(_ name: String, default fallback: Double, range: ClosedRange<Double>,
@@ -121,7 +123,15 @@ enum Fault: Sendable {
             let megabytes = try take("mb", default: 8, range: 0...1024, integral: false)
             self = .huge(bytes: Int((megabytes * Double(Fault.mebibyte)).rounded()), chunked: kind == "huge_chunked")
         case "echo_headers": self = .echoHeaders
-        case "busy": self = .busy
+        case "busy":
+            var code = BusyRefusal.defaultCode
+            if let position = remaining.firstIndex(where: { $0.0 == "code" }) {
+                guard let given = remaining.remove(at: position).1.stringValue, BusyRefusal.isAcceptable(given) else {
+                    throw FaultSpecError("code must be 1 to 16 letters, digits and dots, such as \(code)")
+                }
+                code = given
+            }
+            self = .busy(code: code)
         case "missing_results": self = .missingResults
         case "all_failed": self = .allFailed
         case "repeated_result": self = .repeatedResult
@@ -161,23 +171,55 @@ struct FaultSpecError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A fault waiting its turn: it lets `skip` API requests through, then hits the next `count`.
+/// The API requests a fault counts and hits: all of them, or those of one endpoint.
+enum FaultTarget: String, Sendable, CaseIterable {
+    case any
+    /// `PUT /v2/{project_id}/instances/status`
+    case put
+    /// `GET /v2/{project_id}/instances/{instance_id}`
+    case get
+    /// `GET /v2/{project_id}/instances`
+    case list
+
+    func matches(_ endpoint: APIEndpoint) -> Bool {
+        switch self {
+        case .any: true
+        case .put: endpoint == .statusPut
+        case .get: endpoint == .instanceGet
+        case .list: endpoint == .instanceList
+        }
+    }
+
+    init(named name: String) throws(FaultSpecError) {
+        guard let target = Self(rawValue: name) else {
+            throw FaultSpecError("on must be one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = target
+    }
+}
+
+/// A fault waiting its turn: it lets `skip` API requests through, then hits the next `count`,
+/// counting only the requests its target `on` matches.
 struct ScheduledFault: Sendable {
     var fault: Fault
     var count: Int
     var skip: Int
+    var on: FaultTarget = .any
 
-    /// `kind[:count[:skip]]`, the `--fault` option's form.
+    /// `kind[:count[:skip[:on]]]`, the `--fault` option's form.
     init(commandLine spec: String) throws(FaultSpecError) {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard (1...3).contains(parts.count) else { throw FaultSpecError("expected kind[:count[:skip]], got \(spec)") }
+        guard (1...4).contains(parts.count) else {
+            throw FaultSpecError("expected kind[:count[:skip[:on]]], got \(spec)")
+        }
         let count = parts.count > 1 ? Int(parts[1]) : 1
         let skip = parts.count > 2 ? Int(parts[2]) : 0
         guard let count, let skip else { throw FaultSpecError("count and skip must be integers in \(spec)") }
-        try self.init(fault: Fault(kind: parts[0], parameters: []), count: count, skip: skip)
+        let on = parts.count > 3 ? try FaultTarget(named: parts[3]) : .any
+        try self.init(fault: Fault(kind: parts[0], parameters: []), count: count, skip: skip, on: on)
     }
 
-    /// `{"kind":K,"count":N,"skip":M, ...params}`, the control API's form.
+    /// `{"kind":K,"count":N,"skip":M,"on":T, ...params}`, the control API's form.
     init(json: JSONValue) throws(FaultSpecError) {
         guard case .object(let members) = json else { throw FaultSpecError("expected a JSON object") }
         guard let kind = json["kind"]?.stringValue else { throw FaultSpecError("kind must be a string") }
@@ -190,26 +232,34 @@ struct ScheduledFault: Sendable {
         }
         let count = try integer("count", default: 1)
         let skip = try integer("skip", default: 0)
-        let parameters = members.filter { !["kind", "count", "skip"].contains($0.0) }
-        try self.init(fault: Fault(kind: kind, parameters: parameters), count: count, skip: skip)
+        let on: FaultTarget
+        switch json["on"] {
+        case nil: on = .any
+        case .string(let name)?: on = try FaultTarget(named: name)
+        default: throw FaultSpecError("on must be a string")
+        }
+        let parameters = members.filter { !["kind", "count", "skip", "on"].contains($0.0) }
+        try self.init(fault: Fault(kind: kind, parameters: parameters), count: count, skip: skip, on: on)
     }
 
-    init(fault: Fault, count: Int, skip: Int) throws(FaultSpecError) {
+    init(fault: Fault, count: Int, skip: Int, on: FaultTarget = .any) throws(FaultSpecError) {
         guard count >= 1 else { throw FaultSpecError("count must be at least 1") }
         guard skip >= 0 else { throw FaultSpecError("skip must not be negative") }
         self.fault = fault
         self.count = count
         self.skip = skip
+        self.on = on
     }
 
     var json: JSONValue {
-        .object([("kind", .string(fault.kind)), ("count", .number(Double(count))), ("skip", .number(Double(skip)))]
-            + fault.parameters)
+        .object([("kind", .string(fault.kind)), ("count", .number(Double(count))), ("skip", .number(Double(skip))),
+                 ("on", .string(on.rawValue))] + fault.parameters)
     }
 }
 
 /// The queue of faults. Faults take their turns one after another: the second queued fault
-/// starts counting its `skip` only once the first has hit its `count` requests.
+/// starts counting its `skip` only once the first has hit its `count` requests. A request the
+/// first fault's `on` does not match goes through untouched and counts for no fault.
 final class FaultPlan: Sendable {
     private let initial: [ScheduledFault]
     private let queue: Mutex<[ScheduledFault]>
@@ -219,10 +269,11 @@ final class FaultPlan: Sendable {
         queue = Mutex(initial)
     }
 
-    /// The fault for the API request that just arrived, if any; every API request calls this once.
-    func nextFault() -> Fault? {
+    /// The fault for the API request to `endpoint` that just arrived, if any; every API request
+    /// calls this once.
+    func nextFault(for endpoint: APIEndpoint) -> Fault? {
         queue.withLock { queue in
-            guard !queue.isEmpty else { return nil }
+            guard let first = queue.first, first.on.matches(endpoint) else { return nil }
             if queue[0].skip > 0 {
                 queue[0].skip -= 1
                 return nil
@@ -287,8 +338,8 @@ extension Fault {
             return .json(200, .object([("results", .array([.object([("instance", 12), ("result", true)])]))]))
         case .huge(let bytes, let chunked):
             return .huge(bytes: bytes, chunked: chunked)
-        case .busy:
-            return .error(400, code: "DCS.4111", message: "The instance is restarting. Try again later. (injected fault)")
+        case .busy(let code):
+            return .error(400, code: code, message: BusyRefusal.message(for: code))
         case .echoHeaders:
             let quoted = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
             return .error(502, code: "APIGW.0999", message: "Bad gateway. The request was: \(quoted)")

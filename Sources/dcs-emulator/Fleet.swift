@@ -2,104 +2,51 @@ import DCSAPI
 import NIOCore
 import Synchronization
 
-/// An instance as configured at start (and restored by `POST /_emulator/reset`).
-struct InstanceSpec: Sendable {
-    /// The statuses the API reference lists, the ones an instance can be given.
-    static let statuses = InstanceStatus.allCases.filter { $0 != .other }.map(\.serviceName)
-
-    let id: String
-    let name: String
-    let engineVersion: String
-    let status: String
-    /// How long this instance stays RESTARTING after a restart; nil: the fleet's default.
-    var restartSeconds: Double? = nil
-
-    /// Only Redis 4.0 and later can be flushed; a version that does not parse cannot either.
-    var canBeFlushed: Bool {
-        let parts = engineVersion.split(separator: ".").map { Int($0) }
-        guard let major = parts.first ?? nil, parts.allSatisfy({ $0 != nil }) else { return false }
-        return major >= 4
-    }
-
-    static let defaultFleet: [InstanceSpec] = [
-        InstanceSpec(id: "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", name: "cache-a", engineVersion: "6.0", status: "RUNNING"),
-        InstanceSpec(id: "5b7c1a2e-3f4d-4e5a-9b6c-7d8e9f0a1b2c", name: "cache-b", engineVersion: "5.0", status: "RUNNING"),
-        InstanceSpec(id: "9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a", name: "cache-c", engineVersion: "4.0", status: "RUNNING"),
-        InstanceSpec(id: "c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f", name: "cache-d", engineVersion: "3.0", status: "RUNNING"),
-        InstanceSpec(id: "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", name: "cache-e", engineVersion: "5.0", status: "FROZEN"),
-    ]
-
-    /// `emu-0001` ... `emu-N`: RUNNING Redis 5.0 instances for load tests.
-    static func generated(_ count: Int) -> [InstanceSpec] {
-        (0..<max(count, 0)).map { index in
-            let digits = String(index + 1)
-            let number = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-            return InstanceSpec(id: "emu-\(number)", name: "generated-\(number)", engineVersion: "5.0", status: "RUNNING")
-        }
-    }
-
-    /// A fleet file: a JSON array of `{"id","engine_version","status"}` with an optional `"name"`
-    /// (default: the id) and an optional `"restart_seconds"` (default: `--restart-seconds`).
-    static func parseFleetFile(_ bytes: [UInt8]) throws(FleetFileError) -> [InstanceSpec] {
-        guard let document = JSONValue.parse(bytes) else { throw FleetFileError("not JSON") }
-        guard case .array(let entries) = document else { throw FleetFileError("not a JSON array") }
-        return try entries.enumerated().map { (index, entry) throws(FleetFileError) in
-            guard let id = entry["id"]?.stringValue, let version = entry["engine_version"]?.stringValue,
-                  let status = entry["status"]?.stringValue else {
-                throw FleetFileError("entry \(index) needs string fields id, engine_version and status")
-            }
-            let name: String
-            switch entry["name"] {
-            case nil, .null?: name = id
-            case .string(let given)?: name = given
-            default: throw FleetFileError("entry \(index): name must be a string")
-            }
-            let restartSeconds: Double?
-            switch entry["restart_seconds"] {
-            case nil, .null?: restartSeconds = nil
-            case .number(let seconds)? where seconds >= 0 && seconds <= 86_400:
-                restartSeconds = seconds
-            default: throw FleetFileError("entry \(index): restart_seconds must be a number in 0...86400")
-            }
-            return InstanceSpec(id: id, name: name, engineVersion: version, status: status,
-                                restartSeconds: restartSeconds)
-        }
-    }
-}
-
-struct FleetFileError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// The instances and their states.
 ///
 /// Without Redis, a restart puts an instance in RESTARTING until a deadline (its own
-/// `restart_seconds`, else the fleet's); the status is worked out from the clock whenever it is
-/// read, so nothing runs in the background.
+/// `restart_seconds`, else the fleet's), a flush in FLUSHING for the fleet's flush duration (none
+/// by default: it stays RUNNING); the status is worked out from the clock whenever it is read, so
+/// nothing runs in the background.
 ///
 /// With Redis (`--redis`), instance N is the N-th of `servers`: a restart really restarts its
 /// process in the background and the instance is RESTARTING until the new one answers PING
-/// (ERROR if it never does); a flush is a FLUSHALL; the restart durations are not used.
+/// (ERROR if it never does); a flush is a FLUSHALL; the durations are not used.
+///
+/// An instance that never returns, once acted on, shows RESTARTING or FLUSHING until its status
+/// is set or the fleet reset, with or without Redis.
 final class Fleet: Sendable {
+    /// RESTARTING or FLUSHING, shown until a deadline (for good when the instance never returns).
+    private struct Transient {
+        let status: String
+        let until: ContinuousClock.Instant
+    }
+
     private struct Member {
         let spec: InstanceSpec
-        /// The status it shows when no restart is under way: the spec's, or one set through
+        /// The status it shows when no operation is under way: the spec's, or one set through
         /// `POST /_emulator/instances/{id}`.
         var status: String
-        var restartingUntil: ContinuousClock.Instant?
+        var transient: Transient?
+        var neverReturns: Bool
         /// With Redis: the token of the process restart it is waiting for.
         var restartInFlight: UInt64?
 
         init(_ spec: InstanceSpec) {
             self.spec = spec
             status = spec.status
+            neverReturns = spec.neverReturns
         }
 
         func status(at now: ContinuousClock.Instant) -> String {
-            if let until = restartingUntil, now < until { return "RESTARTING" }
+            if let transient, neverReturns || now < transient.until { return transient.status }
             if restartInFlight != nil { return "RESTARTING" }
             return status
+        }
+
+        /// Shows `status` for `duration` from `now`, or for good when the instance never returns.
+        mutating func enter(_ status: String, for duration: Duration, at now: ContinuousClock.Instant) {
+            if duration > .zero || neverReturns { transient = Transient(status: status, until: now + duration) }
         }
     }
 
@@ -109,10 +56,13 @@ final class Fleet: Sendable {
         var lastRestartToken: UInt64 = 0
     }
 
-    /// An instance as the control API shows it; the Redis fields only with `--redis`.
+    /// An instance as it stands; the Redis fields only with `--redis`.
     struct View {
         let spec: InstanceSpec
+        /// Its place in the fleet, from 0: the service's (creation) order.
+        let position: Int
         let status: String
+        let neverReturns: Bool
         var redisPort: Int? = nil
         var redisPID: Int32? = nil
     }
@@ -124,11 +74,13 @@ final class Fleet: Sendable {
     }
 
     private let restartDuration: Duration
+    private let flushDuration: Duration
     private let state: Mutex<State>
     private let servers: RedisServers?
 
     /// Fails on a duplicate id. With `servers`, it must have one server per spec, in order.
-    init(_ specs: [InstanceSpec], restartSeconds: Double, servers: RedisServers? = nil) throws(FleetFileError) {
+    init(_ specs: [InstanceSpec], restartSeconds: Double, flushSeconds: Double = 0,
+         servers: RedisServers? = nil) throws(FleetFileError) {
         var index: [String: Int] = [:]
         for (position, spec) in specs.enumerated() {
             if index.updateValue(position, forKey: spec.id) != nil {
@@ -136,6 +88,7 @@ final class Fleet: Sendable {
             }
         }
         restartDuration = Self.duration(seconds: restartSeconds)
+        flushDuration = Self.duration(seconds: flushSeconds)
         state = Mutex(State(members: specs.map(Member.init), index: index))
         self.servers = servers
     }
@@ -166,19 +119,19 @@ final class Fleet: Sendable {
                 case .flush:
                     guard state.members[position].spec.canBeFlushed else { return false }
                     if servers != nil { flushes.append((slot, position)) }
+                    state.members[position].enter("FLUSHING", for: servers == nil ? flushDuration : .zero, at: now)
                     return true
                 case .restart, .softRestart:
                     if servers != nil {
                         state.lastRestartToken += 1
                         state.members[position].restartInFlight = state.lastRestartToken
                         restarts.append((position, state.lastRestartToken))
+                        state.members[position].enter("RESTARTING", for: .zero, at: now)
                         return true
                     }
                     let duration = state.members[position].spec.restartSeconds.map { Self.duration(seconds: $0) }
                         ?? restartDuration
-                    if duration > .zero {
-                        state.members[position].restartingUntil = now + duration
-                    }
+                    state.members[position].enter("RESTARTING", for: duration, at: now)
                     return true
                 }
             }
@@ -207,49 +160,62 @@ final class Fleet: Sendable {
         }
     }
 
-    /// The instance and its current status, or nil for an unknown id.
-    func instance(_ id: String) -> (spec: InstanceSpec, status: String)? {
+    /// The instance as it stands, or nil for an unknown id.
+    func instance(_ id: String) -> View? {
         state.withLock { state in
             guard let position = Self.position(of: id, in: state) else { return nil }
-            let member = state.members[position]
-            return (member.spec, member.status(at: .now))
+            return view(of: state.members[position], at: position, now: .now)
         }
     }
 
-    /// Gives an instance `status` from now on, cancelling a restart under way; nil for an
-    /// unknown id.
-    func setStatus(_ status: String, of id: String) -> View? {
+    /// Changes an instance from now on; nil for an unknown id. A `status` cancels the operation
+    /// under way (the instance shows that status at once); `neverReturns` true keeps an operation
+    /// under way for good, false lets it end at its deadline.
+    func change(_ id: String, status: String?, neverReturns: Bool?) -> View? {
         state.withLock { state in
             guard let position = Self.position(of: id, in: state) else { return nil }
-            state.members[position].status = status
-            state.members[position].restartingUntil = nil
-            state.members[position].restartInFlight = nil
-            return view(of: state.members[position], at: position, status: status)
+            let now = ContinuousClock.now
+            if let neverReturns {
+                // An operation that is over stays over: only one under way is kept for good.
+                if let transient = state.members[position].transient, now >= transient.until,
+                   !state.members[position].neverReturns {
+                    state.members[position].transient = nil
+                }
+                state.members[position].neverReturns = neverReturns
+            }
+            if let status {
+                state.members[position].status = status
+                state.members[position].transient = nil
+                state.members[position].restartInFlight = nil
+            }
+            return view(of: state.members[position], at: position, now: now)
         }
     }
 
+    /// Every instance in the fleet's order.
     func all() -> [View] {
         state.withLock { state in
             let now = ContinuousClock.now
-            return state.members.enumerated().map { position, member in
-                view(of: member, at: position, status: member.status(at: now))
-            }
+            return state.members.indices.map { view(of: state.members[$0], at: $0, now: now) }
         }
     }
 
-    private func view(of member: Member, at position: Int, status: String) -> View {
-        guard let servers else { return View(spec: member.spec, status: status) }
-        let (port, pid) = servers.info(position)
-        return View(spec: member.spec, status: status, redisPort: port, redisPID: pid)
+    private func view(of member: Member, at position: Int, now: ContinuousClock.Instant) -> View {
+        var shown = View(spec: member.spec, position: position, status: member.status(at: now),
+                         neverReturns: member.neverReturns)
+        if let servers { (shown.redisPort, shown.redisPID) = servers.info(position) }
+        return shown
     }
 
-    /// Every instance back to its configured status, no timed restart under way. A process
-    /// restart under way (with Redis) is real: its instance stays RESTARTING until it is over.
+    /// Every instance back to its configured status and `never_returns`, no timed operation under
+    /// way. A process restart under way (with Redis) is real: its instance stays RESTARTING until
+    /// it is over.
     func reset() {
         state.withLock { state in
             for position in state.members.indices {
                 state.members[position].status = state.members[position].spec.status
-                state.members[position].restartingUntil = nil
+                state.members[position].transient = nil
+                state.members[position].neverReturns = state.members[position].spec.neverReturns
             }
         }
     }

@@ -1,14 +1,15 @@
 import DCSAPI
 
-/// The emulated DCS API under `/v2`: `PUT /v2/{project_id}/instances/status` and
-/// `GET /v2/{project_id}/instances/{instance_id}`, with the service's checks in its order:
-/// authentication, project, body.
+/// The emulated DCS API under `/v2`: `PUT /v2/{project_id}/instances/status`,
+/// `GET /v2/{project_id}/instances/{instance_id}` and the listing `GET /v2/{project_id}/instances`,
+/// with the service's checks in its order: authentication, project, body or query.
 struct StatusService: Sendable {
     static let maximumInstancesPerRequest = 50
 
     enum Route: Equatable {
         case statusPut(projectID: String)
         case instanceGet(projectID: String, instanceID: String)
+        case instanceList(projectID: String)
         case unknown
     }
 
@@ -18,6 +19,10 @@ struct StatusService: Sendable {
 
     static func route(of request: ReceivedRequest) -> Route {
         let segments = request.pathSegments
+        if request.method == "GET", segments.count == 4, segments[0].isEmpty, segments[1] == "v2",
+           segments[3] == "instances" {
+            return .instanceList(projectID: segments[2])
+        }
         guard segments.count == 5, segments[0].isEmpty, segments[1] == "v2", segments[3] == "instances" else {
             return .unknown
         }
@@ -38,7 +43,7 @@ struct StatusService: Sendable {
         switch route {
         case .unknown:
             return .error(404, code: "DCS.4001", message: "The URL does not exist.")
-        case .statusPut(let project), .instanceGet(let project, _):
+        case .statusPut(let project), .instanceGet(let project, _), .instanceList(let project):
             pathProject = project
         }
         if let refusal = authenticator.refusal(of: request) { return refusal }
@@ -53,6 +58,8 @@ struct StatusService: Sendable {
             return changeStatus(request.body, acting: acting)
         case .instanceGet(_, let id):
             return describe(id)
+        case .instanceList:
+            return list(request.queryPairs)
         case .unknown:
             preconditionFailure("handled above")
         }
@@ -93,11 +100,20 @@ struct StatusService: Sendable {
     }
 
     private func describe(_ id: String) -> Reply {
-        guard let (spec, status) = fleet.instance(id) else {
+        guard let view = fleet.instance(id) else {
             return .error(404, code: "DCS.3022", message: "The instance does not exist.")
         }
-        return .json(200, .object([("instance_id", .string(spec.id)), ("name", .string(spec.name)),
-                                   ("engine", "Redis"), ("engine_version", .string(spec.engineVersion)),
-                                   ("status", .string(status))]))
+        return .json(200, InstanceDescription(view: view).json)
+    }
+
+    /// `{"instance_num": <all that match>, "instances": [<the page>]}`, in the fleet's order.
+    private func list(_ query: [(String, String)]) -> Reply {
+        let listing: ListingQuery
+        do { listing = try ListingQuery(query) } catch {
+            return .error(400, code: ListingQuery.refusalCode, message: "Invalid query: \(error.message).")
+        }
+        let selected = fleet.all().map(InstanceDescription.init).filter(listing.selects)
+        return .json(200, .object([("instance_num", .number(Double(selected.count))),
+                                   ("instances", .array(listing.page(of: selected).map(\.json)))]))
     }
 }

@@ -6,9 +6,11 @@ struct ConnectionTally {
     fileprivate var countedInEpoch: Int?
 }
 
-enum APIEndpoint: Sendable {
+/// Which API a request is for, as the counters and the faults' `on` tell them apart.
+enum APIEndpoint: Sendable, Equatable {
     case statusPut
     case instanceGet
+    case instanceList
     case other
 }
 
@@ -23,6 +25,7 @@ final class Traffic: Sendable {
         var connections = 0
         var statusPuts = 0
         var statusGets = 0
+        var listGets = 0
         var recorded: [ReceivedRequest] = []
     }
 
@@ -65,6 +68,7 @@ final class Traffic: Sendable {
             switch endpoint {
             case .statusPut: state.statusPuts += 1
             case .instanceGet: state.statusGets += 1
+            case .instanceList: state.listGets += 1
             case .other: break
             }
             if recordsRequests {
@@ -81,7 +85,8 @@ final class Traffic: Sendable {
             .object([("api_requests", .number(Double(state.requests))),
                      ("api_connections", .number(Double(state.connections))),
                      ("status_puts", .number(Double(state.statusPuts))),
-                     ("status_gets", .number(Double(state.statusGets)))])
+                     ("status_gets", .number(Double(state.statusGets))),
+                     ("list_gets", .number(Double(state.listGets)))])
         }
     }
 

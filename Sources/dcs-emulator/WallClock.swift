@@ -5,8 +5,9 @@ import Darwin
 #endif
 import Synchronization
 
-/// Wall-clock time in the two formats the API uses: the RFC 1123 `Date` header of every answer
-/// and the `X-Sdk-Date` (`%Y%m%dT%H%M%SZ`, UTC) of a signed request.
+/// Wall-clock time in the formats the API uses: the RFC 1123 `Date` header of every answer, the
+/// `X-Sdk-Date` (`%Y%m%dT%H%M%SZ`, UTC) of a signed request and the ISO 8601 `created_at` of an
+/// instance.
 enum WallClock {
     static func now() -> Int { Int(time(nil)) }
 
@@ -16,13 +17,26 @@ enum WallClock {
 
     /// `Sun, 06 Nov 1994 08:49:37 GMT`
     static func httpDate(_ seconds: Int = now()) -> String {
+        let parts = utcFields(seconds)
+        return "\(weekdays[Int(parts.tm_wday)]), \(twoDigits(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
+            + "\(parts.tm_year + 1900) \(twoDigits(parts.tm_hour)):\(twoDigits(parts.tm_min)):\(twoDigits(parts.tm_sec)) GMT"
+    }
+
+    /// `2026-01-01T08:30:00.000Z`
+    static func iso8601(_ seconds: Int) -> String {
+        let parts = utcFields(seconds)
+        return "\(parts.tm_year + 1900)-\(twoDigits(parts.tm_mon + 1))-\(twoDigits(parts.tm_mday))T"
+            + "\(twoDigits(parts.tm_hour)):\(twoDigits(parts.tm_min)):\(twoDigits(parts.tm_sec)).000Z"
+    }
+
+    private static func utcFields(_ seconds: Int) -> tm {
         var clock = time_t(seconds)
         var parts = tm()
         gmtime_r(&clock, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekdays[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
-            + "\(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        return parts
     }
+
+    private static func twoDigits(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// Seconds since the epoch of an `X-Sdk-Date` value, or nil when it is not exactly
     /// `YYYYMMDDTHHMMSSZ` with plausible fields.

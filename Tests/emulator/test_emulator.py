@@ -325,13 +325,17 @@ def test_get_instance_describes_it_or_says_404(fresh_emulator):
     answer = send_signed(fresh_emulator, "GET", instance_path(RUNNING_3))
     assert answer.status == 200
     assert answer.json() == {"instance_id": RUNNING_3, "name": "cache-d", "engine": "Redis",
-                             "engine_version": "3.0", "status": "RUNNING"}
+                             "engine_version": "3.0", "status": "RUNNING", "sub_status": "normal", "capacity": 1,
+                             "ip": "10.0.0.5", "port": 6379, "domain_name": "redis-4.dcs.emulator.internal",
+                             "az_codes": ["cn-north-4a"], "tags": [{"key": "role", "value": "queue"}],
+                             "created_at": "2026-01-01T00:03:00.000Z"}
     assert send_signed(fresh_emulator, "GET", instance_path(FROZEN_5)).json()["status"] == "FROZEN"
     assert_refused(send_signed(fresh_emulator, "GET", instance_path(UNKNOWN)), code="DCS.3022", status=404)
 
 
 def test_other_v2_paths_are_404(fresh_emulator):
-    for method, path in [("GET", f"/v2/{TEST_PROJECT_ID}/instances"), ("POST", STATUS_PATH),
+    # GET .../instances/status is another API (counts per status), not emulated.
+    for method, path in [("GET", STATUS_PATH), ("POST", f"/v2/{TEST_PROJECT_ID}/instances"), ("POST", STATUS_PATH),
                          ("GET", f"/v2/{TEST_PROJECT_ID}/nothing/here/at/all")]:
         assert_refused(send_signed(fresh_emulator, method, path), code="DCS.4001", status=404)
 
@@ -428,10 +432,12 @@ def test_keep_alive_requests_count_as_one_connection(fresh_emulator):
         assert restart(fresh_emulator, [UNKNOWN], sk="wrong", connection=conn).status == 401
     finally:
         conn.close()
-    assert fresh_emulator.stats() == {"api_requests": 5, "api_connections": 1, "status_puts": 4, "status_gets": 1}
+    assert fresh_emulator.stats() == {"api_requests": 5, "api_connections": 1, "status_puts": 4, "status_gets": 1,
+                                      "list_gets": 0}
     send_signed(fresh_emulator, "GET", f"/v2/{TEST_PROJECT_ID}/unknown")
     fresh_emulator.instances()
-    assert fresh_emulator.stats() == {"api_requests": 6, "api_connections": 2, "status_puts": 4, "status_gets": 1}
+    assert fresh_emulator.stats() == {"api_requests": 6, "api_connections": 2, "status_puts": 4, "status_gets": 1,
+                                      "list_gets": 0}
 
 
 def test_a_kept_alive_connection_counts_again_after_reset(fresh_emulator):
@@ -667,12 +673,12 @@ def test_instances_file_and_generated_instances(tmp_path):
     fleet.write_text(json.dumps([{"id": "a", "engine_version": "3.0", "status": "RUNNING", "name": "old"},
                                  {"id": "b", "engine_version": "7.0", "status": "ERROR"}]))
     with Emulator(["--instances", str(fleet), "--generated-instances", "3", "--restart-seconds", "0"]) as emu:
-        assert emu.instances() == [
-            {"id": "a", "engine_version": "3.0", "status": "RUNNING"},
-            {"id": "b", "engine_version": "7.0", "status": "ERROR"},
-            {"id": "emu-0001", "engine_version": "5.0", "status": "RUNNING"},
-            {"id": "emu-0002", "engine_version": "5.0", "status": "RUNNING"},
-            {"id": "emu-0003", "engine_version": "5.0", "status": "RUNNING"},
+        assert [(e["id"], e["name"], e["engine_version"], e["status"]) for e in emu.instances()] == [
+            ("a", "old", "3.0", "RUNNING"),
+            ("b", "b", "7.0", "ERROR"),
+            ("emu-0001", "generated-0001", "5.0", "RUNNING"),
+            ("emu-0002", "generated-0002", "5.0", "RUNNING"),
+            ("emu-0003", "generated-0003", "5.0", "RUNNING"),
         ]
         assert results(restart(emu, ["a", "b", "emu-0002"])) == [("a", "success"), ("b", "failed"),
                                                                   ("emu-0002", "success")]
@@ -802,10 +808,11 @@ def test_bad_per_instance_restart_seconds_are_refused(tmp_path, entry):
 
 
 @pytest.mark.parametrize("status", ["CREATING", "CREATEFAILED", "RUNNING", "ERROR", "RESTARTING", "FROZEN",
-                                    "EXTENDING", "RESTORING"])
+                                    "EXTENDING", "RESTORING", "FLUSHING"])
 def test_instance_status_can_be_set_to_any_status_of_the_reference(fresh_emulator, status):
     shown = fresh_emulator.set_instance_status(RUNNING_6, status)
-    assert shown == {"id": RUNNING_6, "engine_version": "6.0", "status": status}
+    assert shown == {"id": RUNNING_6, "name": "cache-a", "engine_version": "6.0", "status": status,
+                     "tags": {"env": "prod", "role": "session-cache"}, "never_returns": False}
     assert status_of(fresh_emulator, RUNNING_6) == status
     before = fresh_emulator.stats()["status_gets"]
     assert api_status(fresh_emulator, RUNNING_6) == status

@@ -275,6 +275,27 @@ def test_restart_seconds_is_not_used_with_redis(redis_server, tmp_path):
         wait_until(lambda: api_status(emu, "a") == "RUNNING", 10, "the real restart should decide")
 
 
+
+def test_flush_seconds_is_not_used_with_redis(redis_server):
+    with Emulator(["--redis", "--flush-seconds", "60"]) as emu:
+        assert results(restart(emu, [RUNNING_6], action="flush")) == [(RUNNING_6, "success")]
+        assert api_status(emu, RUNNING_6) == "RUNNING"
+
+
+def test_an_instance_that_never_returns_stays_restarting_after_its_real_restart(redis_emulator):
+    _, pid = servers(redis_emulator)[RUNNING_5]
+    redis_emulator.set_never_returns(RUNNING_5)
+    assert results(restart(redis_emulator, [RUNNING_5])) == [(RUNNING_5, "success")]
+    wait_until(lambda: servers(redis_emulator)[RUNNING_5][1] not in (None, pid)
+               and pings(servers(redis_emulator)[RUNNING_5][0]), 10, "the restart did not finish")
+    time.sleep(0.1)
+    assert api_status(redis_emulator, RUNNING_5) == "RESTARTING"
+    assert results(restart(redis_emulator, [RUNNING_4], action="flush")) == [(RUNNING_4, "success")]
+    redis_emulator.set_never_returns(RUNNING_4)  # a flush that is over stays over
+    assert api_status(redis_emulator, RUNNING_4) == "RUNNING"
+    redis_emulator.reset()
+    assert api_status(redis_emulator, RUNNING_5) == "RUNNING"
+
 # No orphans --------------------------------------------------------------------------------
 
 def started_redis_emulator(extra=(), env=None):

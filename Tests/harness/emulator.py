@@ -101,7 +101,8 @@ class Emulator:
             raise EmulatorError(f"{method} {path}: {error.code} {error.read().decode(errors='replace')}") from None
 
     def stats(self):
-        """{"api_requests", "api_connections", "status_puts", "status_gets"}"""
+        """{"api_requests", "api_connections", "status_puts", "status_gets", "list_gets"}: status_gets
+        counts GET .../instances/{id}, list_gets the listing GET .../instances."""
         return self._control("GET", "/_emulator/stats")
 
     def reset(self):
@@ -113,23 +114,38 @@ class Emulator:
         return self._control("GET", "/_emulator/requests")
 
     def instances(self):
-        """[{"id", "engine_version", "status"}] as the fleet stands now; with --redis also
-        "redis_port" and "redis_pid" (null while its process is being replaced)."""
+        """[{"id", "name", "engine_version", "status", "tags": {key: value}, "never_returns"}] as the
+        fleet stands now, in its order; with --redis also "redis_port" and "redis_pid" (null while
+        its process is being replaced)."""
         return self._control("GET", "/_emulator/instances")
 
     def set_instance_status(self, instance_id, status):
         """Gives an instance `status` (one of the reference's) from now on; a pending restart of it
         is cancelled. Answers the instance as instances() shows it."""
+        return self._change_instance(instance_id, {"status": status})
+
+    def set_never_returns(self, instance_id, never_returns=True):
+        """With True, an operation on the instance (under way, or the next one) never ends: it stays
+        RESTARTING or FLUSHING until its status is set or the emulator reset. With False, one under
+        way ends at its own deadline (at once if that has passed). Answers as instances() shows it."""
+        return self._change_instance(instance_id, {"never_returns": never_returns})
+
+    def _change_instance(self, instance_id, document):
         path = "/_emulator/instances/" + urllib.parse.quote(instance_id, safe="")
-        return self._control("POST", path, {"status": status})
+        return self._control("POST", path, document)
 
     def faults(self):
         """The queued faults, in the order they will act."""
         return self._control("GET", "/_emulator/faults")
 
-    def fault(self, kind, count=1, skip=0, **params):
-        """Queues `kind` for the next `count` API requests after `skip` of them."""
-        return self._control("POST", "/_emulator/faults", {"kind": kind, "count": count, "skip": skip, **params})
+    def fault(self, kind, count=1, skip=0, on=None, **params):
+        """Queues `kind` for the next `count` API requests after `skip` of them. With `on` ("put": the
+        status PUT, "get": GET .../instances/{id}, "list": the listing GET; "any" by default), only
+        those requests count and are hit; the others pass, and count for no later fault either."""
+        document = {"kind": kind, "count": count, "skip": skip, **params}
+        if on is not None:
+            document["on"] = on
+        return self._control("POST", "/_emulator/faults", document)
 
     def clear_faults(self):
         return self._control("DELETE", "/_emulator/faults")
