@@ -17,7 +17,7 @@ static void fetch(void) {
     hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-int dcs_sha256(const void *data, size_t count, unsigned char *out) {
+int libdcs_sha256(const void *data, size_t count, unsigned char *out) {
     pthread_once(&fetched, fetch);
     if (sha256_md == NULL) return 0;
     EVP_MD_CTX *context = EVP_MD_CTX_new();
@@ -29,14 +29,14 @@ int dcs_sha256(const void *data, size_t count, unsigned char *out) {
     return ok;
 }
 
-struct dcs_hmac_key {
+struct libdcs_hmac_key {
     EVP_MAC_CTX *keyed; /* never changed after setup: each signature works on a copy */
 };
 
-dcs_hmac_key *dcs_hmac_key_new(const void *key, size_t count) {
+libdcs_hmac_key *libdcs_hmac_key_new(const void *key, size_t count) {
     pthread_once(&fetched, fetch);
     if (hmac_mac == NULL) return NULL;
-    dcs_hmac_key *made = calloc(1, sizeof *made);
+    libdcs_hmac_key *made = calloc(1, sizeof *made);
     if (made == NULL) return NULL;
     made->keyed = EVP_MAC_CTX_new(hmac_mac);
     char digest[] = "SHA256";
@@ -44,19 +44,19 @@ dcs_hmac_key *dcs_hmac_key_new(const void *key, size_t count) {
     /* A key of no bytes is one byte long here and unused: OpenSSL refuses a NULL key. */
     static const unsigned char none = 0;
     if (made->keyed == NULL || EVP_MAC_init(made->keyed, count ? key : &none, count, params) != 1) {
-        dcs_hmac_key_free(made);
+        libdcs_hmac_key_free(made);
         return NULL;
     }
     return made;
 }
 
-void dcs_hmac_key_free(dcs_hmac_key *key) {
+void libdcs_hmac_key_free(libdcs_hmac_key *key) {
     if (key == NULL) return;
     EVP_MAC_CTX_free(key->keyed);
     free(key);
 }
 
-int dcs_hmac_sha256(const dcs_hmac_key *key, const void *data, size_t count, unsigned char *out) {
+int libdcs_hmac_sha256(const libdcs_hmac_key *key, const void *data, size_t count, unsigned char *out) {
     if (key == NULL) return 0;
     EVP_MAC_CTX *context = EVP_MAC_CTX_dup(key->keyed);
     size_t length = 0;

@@ -9,7 +9,7 @@ enum Digest {
     static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
         let ok = bytes.withUnsafeBytes { data in
-            out.withUnsafeMutableBufferPointer { dcs_sha256(data.baseAddress, data.count, $0.baseAddress) }
+            out.withUnsafeMutableBufferPointer { libdcs_sha256(data.baseAddress, data.count, $0.baseAddress) }
         }
         return ok == 1 ? out : [UInt8](repeating: 0, count: byteCount)
     }
@@ -20,15 +20,15 @@ enum Digest {
         private let key: OpaquePointer?
 
         init(_ secret: [UInt8]) {
-            key = secret.withUnsafeBytes { dcs_hmac_key_new($0.baseAddress, $0.count) }
+            key = secret.withUnsafeBytes { libdcs_hmac_key_new($0.baseAddress, $0.count) }
         }
 
-        deinit { dcs_hmac_key_free(key) }
+        deinit { libdcs_hmac_key_free(key) }
 
         func authenticate(_ bytes: [UInt8]) -> [UInt8] {
             var out = [UInt8](repeating: 0, count: Digest.byteCount)
             let ok = bytes.withUnsafeBytes { data in
-                out.withUnsafeMutableBufferPointer { dcs_hmac_sha256(key, data.baseAddress, data.count, $0.baseAddress) }
+                out.withUnsafeMutableBufferPointer { libdcs_hmac_sha256(key, data.baseAddress, data.count, $0.baseAddress) }
             }
             return ok == 1 ? out : [UInt8](repeating: 0, count: Digest.byteCount)
         }
