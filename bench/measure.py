@@ -128,15 +128,23 @@ class Bench:
                                 "first call": (t["answer"] - t["client"]) / 1e6}
         return (int(match.group(1)) - started) / 1e6
 
-    def load_time(self):
-        _, out = self.run([str(self.bin / "load_time"), self.library], "load_time")
-        return json.loads(out)["load_ms"]
+    def load(self, installed):
+        """Loading the library as installed (stripped), in a fresh process: dlopen plus the first
+        call in ms, and the resident KiB that loading it and making one client add; then the
+        same load of libcurl.so.4 alone, the part of it that is libcurl's."""
+        _, out = self.run([str(self.bin / "load_time"), str(installed)], "load_time")
+        ours = json.loads(out)
+        _, out = self.run([str(self.bin / "load_time"), "--dlopen-only", "libcurl.so.4"], "load_time libcurl")
+        curl = json.loads(out)
+        return {"load_ms": ours["load_ms"], "rss_load_kib": ours["rss_loaded_kib"] - ours["rss_before_kib"],
+                "rss_client_kib": ours["rss_client_kib"] - ours["rss_before_kib"], "curl_load_ms": curl["load_ms"],
+                "curl_rss_kib": curl["rss_loaded_kib"] - curl["rss_before_kib"]}
 
-    def stripped_size(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = pathlib.Path(tmp) / "libdcs.so"
-            subprocess.run(["strip", "-o", str(copy), self.library], check=True)
-            return copy.stat().st_size, pathlib.Path(self.library).stat().st_size
+    def installed_copy(self, directory):
+        """The library as scripts/install.sh installs it: stripped (its debug information apart)."""
+        copy = pathlib.Path(directory) / "libdcs.so"
+        subprocess.run(["strip", "-o", str(copy), self.library], check=True)
+        return copy
 
     # --------------------------------------------------------------------------------------
 
@@ -151,16 +159,17 @@ class Bench:
     def measure(self):
         o = self.options
         data = {"runs": {c: {"seq": [], "threads": [], "startup": [], "startup_phases": []} for c in CLIENTS},
-                "startup_python_bare": [], "startup_python_nosite": [], "batch": {str(n): [] for n in BATCH_SIZES}, "load_ms": []}
+                "startup_python_bare": [], "startup_python_nosite": [], "batch": {str(n): [] for n in BATCH_SIZES}, "load": []}
         progress = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-
-        for _ in range(o.runs * 2):
-            data["load_ms"].append(self.load_time())
-        data["stripped_bytes"], data["library_bytes"] = self.stripped_size()
         data["loadavg"] = [pathlib.Path("/proc/loadavg").read_text().split()[0]]
+        installed_dir = tempfile.TemporaryDirectory()
 
         self.start_emulator()
         try:
+            installed = self.installed_copy(installed_dir.name)
+            data["stripped_bytes"], data["library_bytes"] = installed.stat().st_size, pathlib.Path(self.library).stat().st_size
+            for _ in range(o.runs * 2):
+                data["load"].append(self.load(installed))
             # One start-up of each, not measured: Huawei's SDK writes its application id under
             # ~/.huaweicloud on its first run, and every client's files get into the page cache.
             for client in CLIENTS:
@@ -197,6 +206,7 @@ class Bench:
                 data["profile"] = Profiler(self).profile()
         finally:
             self.emu.stop()
+            installed_dir.cleanup()
         data["loadavg"].append(pathlib.Path("/proc/loadavg").read_text().split()[0])
         return data
 
