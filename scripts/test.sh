@@ -43,7 +43,7 @@ export DCS_LIBRARY="$PWD/.build/release/libdcs.so"
 python3 -m pytest -q "$@"
 
 echo "== Go binding and its dcsctl (go test -race)"
-(cd examples/go && go test -race -count=1 ./...)
+(cd examples/go && go test -race -count=1 -tags dcs_intree ./...)
 
 echo "== C ABI tests and the C example again, under valgrind memcheck"
 DCS_MEMCHECK=1 python3 -m pytest -q Tests/c "$@"
