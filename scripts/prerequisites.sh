@@ -64,5 +64,7 @@ need_test_tools() {
     need_command openssl "openssl (the TLS tests make a CA)" "sudo apt-get install -y openssl"
     need_command redis-server "redis-server (the emulator's --redis mode and its tests)" "sudo apt-get install -y redis-server"
     need_command gdb "gdb (finds the installed library's debug information)" "sudo apt-get install -y gdb"
-    need_command mandoc "mandoc (checks the man page)" "sudo apt-get install -y mandoc"
+    need_python_module pexpect "pexpect (dcsctl's confirmation on a pseudo-terminal)" "python3 -m pip install pexpect"
+    need_command groff "groff (the man page is checked)" "sudo apt-get install -y groff-base"
+    need_command mandoc "mandoc (the man page is checked)" "sudo apt-get install -y mandoc"
 }
