@@ -27,6 +27,7 @@ started=$SECONDS
 
 PREREQUISITES_OF=cleanroom
 source scripts/prerequisites.sh
+source scripts/emulator.sh
 need_cleanroom_tools
 need_command cc "a C compiler" "sudo apt-get install -y gcc"
 need_command pkg-config "pkg-config" "sudo apt-get install -y pkg-config"
@@ -92,14 +93,8 @@ tar -xzf "$tarball" -C "$root$prefix" --strip-components=1
 cp "$wheel" "$root$work/"
 
 # The emulator, outside; its default fleet and its own test credentials (not real ones).
-"$emulator" --port 0 --restart-seconds 0 --quiet >"$outside/emulator.out" 2>"$outside/emulator.log" &
-emulator_pid=$!
-for _ in $(seq 1 300); do
-    grep -q "listening on" "$outside/emulator.out" 2>/dev/null && break
-    sleep 0.1
-done
-url=$(sed -n 's/^dcs-emulator listening on //p' "$outside/emulator.out")
-[ -n "$url" ] || { cat "$outside/emulator.log" >&2; echo "cleanroom: the emulator did not start" >&2; exit 2; }
+start_emulator "$emulator" "$outside" --restart-seconds 0 --quiet || { echo "cleanroom: the emulator did not start" >&2; exit 2; }
+url=$emulator_url
 
 # A command inside the root, with nothing of this machine's environment but the client's settings.
 inside() {
