@@ -140,7 +140,7 @@ expect "the root holds no compiler, no Swift, no Go, no -dev package" 0 "" bare_
 
 # The tarball.
 expect "the tarball's dcsctl restarts" 0 "$a success$nl$b success" inside $prefix/bin/dcsctl restart "$a" "$b"
-expect "the tarball's dcsctl flushes" 0 "$a success" inside $prefix/bin/dcsctl flush "$a"
+expect "the tarball's dcsctl flushes" 0 "$a success" inside $prefix/bin/dcsctl flush --yes "$a"
 
 # The wheel. Before the loader knows the tarball's lib, so that only the wheel's library can load.
 expect "the wheel installs offline into a fresh venv" 0 "" \
@@ -150,7 +150,7 @@ expect "import dcs loads the library the wheel carries, with no DCS_LIBRARY" 0 "
 python3 Tests/docs/readme_programs.py README.md python > "$root$work/readme_program.py"
 expect "README.md's Python program restarts" 0 "$a success" inside $work/venv/bin/python $work/readme_program.py
 expect "the dcsctl console script restarts" 0 "$a success$nl$b success" inside $work/venv/bin/dcsctl restart "$a" "$b"
-expect "python -m dcs flushes" 0 "$a success" inside $work/venv/bin/python -m dcs flush "$a"
+expect "python -m dcs flushes" 0 "$a success" inside $work/venv/bin/python -m dcs flush --yes "$a"
 
 # C and Go programs built outside against the unpacked tarball, with pkg-config's flags alone.
 # PKG_CONFIG_LIBDIR (not _PATH) hides this machine's own .pc files, as on a user's machine

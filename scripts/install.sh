@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 PREREQUISITES_OF=install
 source scripts/prerequisites.sh
 need_install_tools
+need_command make "make" "sudo apt-get install -y make"
 
 prefix=${PREFIX:-/usr/local}
 root="${DESTDIR:-}$prefix"
@@ -61,11 +62,16 @@ Libs: -L\${libdir} -ldcs
 Cflags: -I\${includedir}
 PC
 
-# dcsctl, built from the pkg-config file just written, finds the library beside it through its
-# run path, wherever the prefix is.
-dcs_flags=$(PKG_CONFIG_PATH="$root/lib/pkgconfig" pkg-config --cflags --libs dcs)
-# shellcheck disable=SC2086 # the flags are words
-cc -O2 -Wall -Wextra -std=c11 -o "$root/bin/dcsctl" examples/c/dcsctl.c $dcs_flags '-Wl,-rpath,$ORIGIN/../lib'
+# dcsctl, built by its own Makefile (in a directory of its own: examples/c/dcsctl is the checkout's)
+# with the flags of the pkg-config file just written, and a run path that finds the library beside
+# it wherever the prefix is (make reads $$ as $, the shell \$ as $).
+build_dir=$(mktemp -d)
+trap 'rm -rf "$build_dir"' EXIT
+cp examples/c/Makefile examples/c/dcsctl.c "$build_dir/"
+export PKG_CONFIG_PATH="$root/lib/pkgconfig"
+make -s -C "$build_dir" ROOT="$PWD" DCS_CFLAGS="$(pkg-config --cflags dcs)" \
+    DCS_LIBS="$(pkg-config --libs dcs) -Wl,-rpath,\\\$\$ORIGIN/../lib"
+install -m 0755 "$build_dir/dcsctl" "$root/bin/dcsctl"
 install -m 0644 man/dcsctl.1 "$root/share/man/man1/dcsctl.1"
 
 echo "installed libdcs $version in $root"

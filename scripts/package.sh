@@ -40,7 +40,7 @@ Redis) instances from C (and from Go, through pkg-config). Apache-2.0 (LICENSE).
   lib/libdcs.so.$version          the library (stripped); libdcs.so.0, libdcs.so: its links
   lib/.debug/                     its debug information, which gdb finds by itself
   lib/pkgconfig/dcs.pc            cc app.c \$(pkg-config --cflags --libs dcs)
-  bin/dcsctl                      dcsctl ACTION [--wait[=SECONDS]] ID...  (man share/man/man1/dcsctl.1)
+  bin/dcsctl                      dcsctl ACTION [OPTION]... ID...  (man share/man/man1/dcsctl.1)
 
 Unpack it anywhere, for example in /opt/libdcs:
 

@@ -37,12 +37,13 @@ def readelf(*args):
 
 
 def run_flush(program, emulator, **env):
-    """`program flush RUNNING` against `emulator`, with nothing but `env` telling the loader where to look."""
+    """`program flush --yes RUNNING` against `emulator`, with nothing but `env` telling the loader where to look."""
     environment = {**client_env(emulator), "PATH": "/usr/bin:/bin", **env}
     for name in ("LD_PRELOAD", "LD_LIBRARY_PATH"):
         if name not in env:
             environment.pop(name, None)
-    return subprocess.run([str(program), "flush", "--yes", RUNNING], env=environment, capture_output=True, text=True)
+    return subprocess.run([str(program), "flush", "--yes", RUNNING], env=environment, capture_output=True,
+                          text=True)
 
 
 def test_install_gives_versioned_library_header_man_page_and_pkg_config(prefix):
