@@ -13,7 +13,8 @@
 #   PREFIX=/usr/local scripts/install.sh      PREFIX defaults to /usr/local; DESTDIR is honoured
 #
 # The library needs no Swift toolchain where it is installed (the Swift runtime is linked in);
-# it needs libcurl.so.4 (7.80.0 or later), libstdc++.so.6, libgcc_s.so.1, libm.so.6 and libc.so.6.
+# it needs libcurl.so.4 (7.80.0 or later), libcrypto.so.3, libstdc++.so.6, libgcc_s.so.1, libm.so.6
+# and libc.so.6.
 # Run scripts/build.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +36,8 @@ installed="libdcs.so.$version"
 
 install -d "$root/lib/.debug" "$root/lib/pkgconfig" "$root/include" "$root/bin" "$root/share/man/man1"
 
-# Stripped, as distributions ship libraries (35 MB -> 16 MB): the debug information and the
-# symbol table go to a file of their own, which the library names with its CRC.
+# Stripped, as distributions ship libraries: the debug information and the symbol table go to a
+# file of their own, which the library names with its CRC.
 objcopy --only-keep-debug "$library" "$root/lib/.debug/$installed.debug"
 chmod 0644 "$root/lib/.debug/$installed.debug"
 strip --strip-unneeded -o "$root/lib/$installed" "$library"
@@ -53,8 +54,8 @@ prefix=\${pcfiledir}/../..
 libdir=\${prefix}/lib
 includedir=\${prefix}/include
 
-# At run time libdcs.so.$major needs libcurl.so.4 (7.80.0 or later), libstdc++.so.6,
-# libgcc_s.so.1, libm.so.6 and libc.so.6.
+# At run time libdcs.so.$major needs libcurl.so.4 (7.80.0 or later), libcrypto.so.3,
+# libstdc++.so.6, libgcc_s.so.1, libm.so.6 and libc.so.6.
 Name: dcs
 Description: Restart, soft-restart and flush Huawei Cloud DCS (managed Redis) instances
 Version: $version

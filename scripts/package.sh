@@ -5,8 +5,8 @@
 #       its debug information beside it, the header, a relocatable dcs.pc, bin/dcsctl, its man
 #       page), with LICENSE and a README
 #   libdcs-VERSION-py3-none-manylinux_2_NN_x86_64.whl
-#       the Python binding (import dcs) with libdcs.so inside the package; libcurl.so.4 comes
-#       from the system. Tagged with the oldest glibc its symbols allow (auditwheel).
+#       the Python binding (import dcs) with libdcs.so inside the package; libcurl.so.4 and
+#       libcrypto.so.3 come from the system. Tagged with the oldest glibc its symbols allow (auditwheel).
 # Builds first (scripts/build.sh); building the wheel fetches setuptools from PyPI, as pip does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,8 +53,8 @@ bin/dcsctl finds the library beside it. A program of yours needs one of: a run p
 shared object file".
 
 At run time the library needs libcurl.so.4 (7.80.0 or later: Debian 12's and Ubuntu 22.04's
-libcurl4), libstdc++.so.6, libgcc_s.so.1, libm.so.6 and libc.so.6 (glibc ${glibc#GLIBC_} or later); no
-Swift: its runtime is linked in.
+libcurl4), libcrypto.so.3 (OpenSSL 3, which libcurl4 needs too), libstdc++.so.6, libgcc_s.so.1,
+libm.so.6 and libc.so.6 (glibc ${glibc#GLIBC_} or later); no Swift: its runtime is linked in.
 README
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$stage" -cf - "$name" |
@@ -69,12 +69,13 @@ rm -rf "$python_stage/dcs/__pycache__"
 cp "$stage/$name/lib/libdcs.so.$version" "$python_stage/dcs/libdcs.so"
 python3 -m pip wheel --quiet --no-deps --disable-pip-version-check --wheel-dir "$stage/wheel" "$python_stage"
 # setuptools made a py3-none-any wheel; auditwheel gives it the platform tag its symbol versions
-# allow. libcurl.so.4 stays out of the wheel: it comes from the system (libcurl4), as do libc,
-# libm, libstdc++ and libgcc_s, which the manylinux policies expect there.
+# allow. libcurl.so.4 and libcrypto.so.3 stay out of the wheel: they come from the system
+# (libcurl4, libssl3: its CA certificates, its security updates, one OpenSSL in the process), as
+# do libc, libm, libstdc++ and libgcc_s, which the manylinux policies expect there.
 plain_wheel=$(echo "$stage"/wheel/libdcs-*.whl)
 platform=$(python3 -m auditwheel show --json "$plain_wheel" 2>/dev/null |
     python3 -c "import json, sys; print(json.load(sys.stdin)['sym_tag'])")
-python3 -m auditwheel repair --plat "$platform" --exclude libcurl.so.4 --wheel-dir "$dist" "$plain_wheel" 2>"$stage/auditwheel.log" ||
+python3 -m auditwheel repair --plat "$platform" --exclude libcurl.so.4 --exclude libcrypto.so.3 --wheel-dir "$dist" "$plain_wheel" 2>"$stage/auditwheel.log" ||
     { cat "$stage/auditwheel.log" >&2; exit 1; }
 
 echo "package: in $dist:"

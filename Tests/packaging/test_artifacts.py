@@ -1,7 +1,7 @@
 """The release artifacts of scripts/package.sh: the tarball is install.sh's prefix with LICENSE and
 a README; the wheel carries the library, its console script and license, and bears the platform
-tag its symbol versions allow, libcurl.so.4 being the one library it expects from the system
-beyond the manylinux set; the library needs at run time what the README says. (scripts/cleanroom.sh
+tag its symbol versions allow, libcurl.so.4 and libcrypto.so.3 being the libraries it expects from
+the system beyond the manylinux set, grafting none; the library needs at run time what the README says. (scripts/cleanroom.sh
 runs them on a bare Debian root.)"""
 
 import json
@@ -66,7 +66,7 @@ def needed(library):
 
 def test_library_needs_at_run_time_what_the_readme_says(unpacked):
     runtime = needed(unpacked / "lib" / f"libdcs.so.{VERSION}")
-    assert runtime == {"libcurl.so.4", "libstdc++.so.6", "libgcc_s.so.1", "libm.so.6", "libc.so.6",
+    assert runtime == {"libcurl.so.4", "libcrypto.so.3", "libstdc++.so.6", "libgcc_s.so.1", "libm.so.6", "libc.so.6",
                        "ld-linux-x86-64.so.2"}
     readme = (REPO / "README.md").read_text()
     said = readme[readme.index("**What the library needs at run time**"):]
@@ -87,6 +87,7 @@ def test_wheel_carries_the_library_its_console_script_and_its_license(wheel, unp
         assert archive.read(f"{info}/licenses/LICENSE") == (REPO / "LICENSE").read_bytes()
         assert "root-is-purelib: false" in archive.read(f"{info}/WHEEL").decode().lower()  # a platform wheel
     assert "dcs/__main__.py" in names and "dcs/_dcsctl.py" in names
+    assert [name for name in names if ".libs/" in name] == []  # nothing grafted by auditwheel
 
 
 def libcurl_and_its_dependencies():
@@ -105,8 +106,8 @@ def test_wheel_tag_is_what_its_symbol_versions_allow_with_libcurl_from_the_syste
     assert audit["pure"] is False
     # The tag claims no older glibc (nor libstdc++) than the symbols need: auditwheel's own reading.
     assert audit["sym_tag"] == platform and platform.startswith("manylinux_2_")
-    # Outside the manylinux policy's libraries, only libcurl and what it loads (not grafted: the
-    # system's, see the README); everything else the library needs is in the policy.
+    # Outside the manylinux policy's libraries, only libcurl and what it loads, libcrypto among
+    # them (not grafted: the system's, see the README); everything else is in the policy.
     assert set(audit["external_libs"]) - libcurl_and_its_dependencies() == set()
     assert "libcurl.so.4" in audit["external_libs"]
 
