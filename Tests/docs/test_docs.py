@@ -4,6 +4,7 @@ man page.)"""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -83,15 +84,19 @@ def test_python_programs_run_and_restart(readme, emulator, tmp_path):
 
 def test_go_program_builds_outside_the_repository_through_pkg_config_and_restarts(prefix, emulator, tmp_path):
     """examples/go/README.md's go.mod and main.go, in a directory outside the repository, its
-    replace directive pointed at the module; flags from pkg-config alone (no dcs_intree)."""
+    replace directive pointed at a copy of the module; flags from pkg-config alone (no dcs_intree).
+    A copy in a new directory each time: Go 1.19's build cache does not see pkg-config's output
+    change, and would link a package built in the same directory against an earlier prefix."""
     readme = REPO / "examples" / "go" / "README.md"
     [main] = programs(readme, "go")
     [go_mod] = [block for block in blocks(readme) if block.code.startswith("module ")]
     assert re.search(r"^replace libdcs\.dev/go/dcs => \S+$", go_mod.code, re.M), go_mod
+    module = tmp_path / "dcs-go"
+    shutil.copytree(REPO / "examples" / "go", module)
     app = tmp_path / "restarter"
     app.mkdir()
-    (app / "go.mod").write_text(re.sub(r"^(replace libdcs\.dev/go/dcs =>) \S+$",
-                                       rf"\1 {REPO / 'examples' / 'go'}", go_mod.code, flags=re.M))
+    (app / "go.mod").write_text(re.sub(r"^(replace libdcs\.dev/go/dcs =>) \S+$", rf"\1 {module}", go_mod.code,
+                                       flags=re.M))
     (app / "main.go").write_text(main.code)
     env = {**os.environ, "PKG_CONFIG_PATH": str(prefix / "lib" / "pkgconfig"), "GOPROXY": "off",
            "GOFLAGS": ""}
