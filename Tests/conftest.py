@@ -1,9 +1,17 @@
+import os
 import pathlib
 import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "harness"))
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "Tests" / "harness"))
+
+# The library under test: $DCS_LIBRARY (scripts/test.sh sets it), else the checkout's build
+# output. Set here, for the whole session, because the binding run from the checkout carries no
+# library and, outside $DCS_LIBRARY, only looks beside itself and in the system; every program a
+# test starts (dcsctl.py, python -m dcs) inherits it.
+os.environ.setdefault("DCS_LIBRARY", str(REPO / ".build" / "release" / "libdcs.so"))
 
 from emulator import Emulator  # noqa: E402
 

@@ -7,7 +7,7 @@ official SDK (huaweicloudsdkdcs) calling restart_or_flush_instances.
 
 CLIENT is libdcs-py or huawei-sdk. Configuration from the environment: DCS_ENDPOINT,
 HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID (the binding also needs
-DCS_LIBRARY or a checkout's .build/release/libdcs.so, and examples/python on PYTHONPATH).
+DCS_LIBRARY, which bench/run.py sets, and examples/python on PYTHONPATH).
 The action is flush (DCS_BENCH_ACTION overrides it). Every call must come back with every
 instance successful; anything else exits 1.
 

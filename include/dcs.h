@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libdcs: restart, soft-restart and flush Huawei Cloud DCS (managed Redis)
  * instances through PUT /v2/{project_id}/instances/status, with every

@@ -7,17 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing() {
-    echo "build: $1 is missing; run:" >&2
-    echo "    $2" >&2
-    exit 2
-}
-
-command -v swift >/dev/null || missing "the Swift toolchain (6.1 or later)" "see https://www.swift.org/install/linux/ and put swift on PATH"
-command -v cc >/dev/null || missing "a C compiler" "sudo apt-get install -y gcc make"
-command -v make >/dev/null || missing "make" "sudo apt-get install -y make"
-command -v pkg-config >/dev/null || missing "pkg-config" "sudo apt-get install -y pkg-config"
-pkg-config --exists libcurl || missing "libcurl's development files" "sudo apt-get install -y libcurl4-openssl-dev"
+PREREQUISITES_OF=build
+source scripts/prerequisites.sh
+need_build_tools
 
 # -static-stdlib links the Swift runtime into libdcs.so: it runs where no Swift is installed.
 # The version script keeps its dynamic symbol table to the dcs_ entry points, so that the

@@ -8,18 +8,13 @@ cd "$(dirname "$0")/.."
 
 scripts/build.sh || exit $?
 
+source scripts/emulator.sh
 workdir=$(mktemp -d)
-.build/release/dcs-emulator --port 0 --restart-seconds 2 --generated-instances 120 \
-    >"$workdir/stdout" 2>"$workdir/emulator.log" &
-emulator=$!
-trap 'kill $emulator 2>/dev/null; wait $emulator 2>/dev/null; rm -rf "$workdir"' EXIT
-
-for _ in $(seq 1 300); do
-    grep -q "listening on" "$workdir/stdout" 2>/dev/null && break
-    sleep 0.1
-done
-url=$(sed -n 's/^dcs-emulator listening on //p' "$workdir/stdout")
-[ -n "$url" ] || { echo "demo: the emulator did not start:" >&2; cat "$workdir/emulator.log" >&2; exit 2; }
+emulator_pid=
+trap 'kill $emulator_pid 2>/dev/null; wait $emulator_pid 2>/dev/null; rm -rf "$workdir"' EXIT
+start_emulator .build/release/dcs-emulator "$workdir" --restart-seconds 2 --generated-instances 120 ||
+    { echo "demo: the emulator did not start" >&2; exit 2; }
+url=$emulator_url
 
 # dcsctl reads its configuration from the environment, as Huawei's SDKs do. These are the
 # emulator's own test credentials, not real ones.
@@ -90,15 +85,10 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
     echo "# (For the part on real Redis servers: sudo apt-get install -y redis-server)"
     exit 0
 fi
-kill $emulator 2>/dev/null; wait $emulator 2>/dev/null
-.build/release/dcs-emulator --port 0 --redis --quiet >"$workdir/stdout" 2>"$workdir/emulator.log" &
-emulator=$!
-for _ in $(seq 1 300); do
-    grep -q "listening on" "$workdir/stdout" 2>/dev/null && break
-    sleep 0.1
-done
-export DCS_ENDPOINT=$(sed -n 's/^dcs-emulator listening on //p' "$workdir/stdout")
-[ -n "$DCS_ENDPOINT" ] || { echo "demo: the emulator did not start in --redis mode:" >&2; cat "$workdir/emulator.log" >&2; exit 2; }
+kill $emulator_pid 2>/dev/null; wait $emulator_pid 2>/dev/null
+start_emulator .build/release/dcs-emulator "$workdir" --redis --quiet ||
+    { echo "demo: the emulator did not start in --redis mode" >&2; exit 2; }
+export DCS_ENDPOINT=$emulator_url
 instance=2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef
 field() {
     python3 -c "import json,sys,urllib.request; print(next(i for i in json.load(urllib.request.urlopen(sys.argv[1] + '/_emulator/instances')) if i['id'] == sys.argv[2])[sys.argv[3]])" "$DCS_ENDPOINT" "$instance" "$1"

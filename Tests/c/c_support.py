@@ -27,7 +27,7 @@ def under_memcheck(command):
 
 
 def library_path():
-    path = pathlib.Path(os.environ.get("DCS_LIBRARY") or REPO / ".build" / "release" / "libdcs.so")
+    path = pathlib.Path(os.environ["DCS_LIBRARY"])  # Tests/conftest.py: the build output unless set
     if not path.exists():
         pytest.fail(f"no libdcs.so at {path}: run scripts/build.sh (or set DCS_LIBRARY)")
     return path

@@ -1,7 +1,7 @@
 """Fixtures for the tests of the Python binding (examples/python) against dcs-emulator.
 
-The package is imported from the checkout; libdcs.so comes from $DCS_LIBRARY or the checkout's
-build output, exactly as the package itself looks for it.
+The package is imported from the checkout; libdcs.so comes from $DCS_LIBRARY, which
+Tests/conftest.py points at the checkout's build output unless it is set.
 """
 
 import sys

@@ -16,7 +16,7 @@ from dcs import _native
 
 @pytest.fixture(scope="module")
 def real_library():
-    """The libdcs.so these tests loaded (from $DCS_LIBRARY or the checkout's build output)."""
+    """The libdcs.so these tests loaded ($DCS_LIBRARY: scripts/test.sh, or Tests/conftest.py)."""
     return os.path.realpath(_native.library()._name)
 
 
@@ -30,21 +30,21 @@ def load_in(package_parent, env_extra=(), code="import dcs; print(dcs._native.li
     return done.returncode, done.stdout.strip(), done.stderr
 
 
-def copy_package(destination):
+def copy_package(destination, with_library=None):
+    """The package copied into `destination`, with `with_library` beside it (a link named
+    dcs/libdcs.so, where the wheel puts the library) when given."""
     shutil.copytree(PACKAGE_ROOT / "dcs", destination / "dcs", ignore=shutil.ignore_patterns("__pycache__"))
+    if with_library:
+        (destination / "dcs" / "libdcs.so").symlink_to(with_library)
     return destination
 
 
-def fake_checkout(root, with_build=None):
-    """A checkout's shape: include/dcs.h, examples/python/dcs, and .build/release/libdcs.so
-    (a link to `with_build`) when given."""
-    (root / "include").mkdir(parents=True)
-    shutil.copy(REPO / "include" / "dcs.h", root / "include" / "dcs.h")
-    copy_package(root / "examples" / "python")
-    if with_build:
-        (root / ".build" / "release").mkdir(parents=True)
-        (root / ".build" / "release" / "libdcs.so").symlink_to(with_build)
-    return root
+def system_directory(tmp_path, real_library):
+    """A directory holding libdcs.so.0, as the system loader would find it there."""
+    system = tmp_path / "lib"
+    system.mkdir()
+    (system / "libdcs.so.0").symlink_to(real_library)
+    return system
 
 
 def test_dcs_library_is_used_when_set(tmp_path, real_library):
@@ -53,15 +53,13 @@ def test_dcs_library_is_used_when_set(tmp_path, real_library):
 
 
 def test_dcs_library_is_the_only_place_tried_when_set(tmp_path, real_library):
-    system = tmp_path / "lib"
-    system.mkdir()
-    (system / "libdcs.so.0").symlink_to(real_library)
-    status, out, err = load_in(copy_package(tmp_path), {"DCS_LIBRARY": "/nonexistent/libdcs.so",
-                                                          "LD_LIBRARY_PATH": str(system)})
+    system = system_directory(tmp_path, real_library)
+    package = copy_package(tmp_path / "site-packages", with_library=real_library)
+    status, out, err = load_in(package, {"DCS_LIBRARY": "/nonexistent/libdcs.so", "LD_LIBRARY_PATH": str(system)})
     assert status != 0
     assert "LibraryLoadError" in err
     assert "/nonexistent/libdcs.so (from $DCS_LIBRARY): no such file" in err
-    assert "libdcs.so.0" not in err  # not silently replaced by the system's copy
+    assert "libdcs.so.0" not in err and "beside the package" not in err  # not silently replaced
 
 
 def test_a_file_that_is_no_library_is_reported(tmp_path):
@@ -71,30 +69,39 @@ def test_a_file_that_is_no_library_is_reported(tmp_path):
     assert status != 0 and f"{fake} (from $DCS_LIBRARY):" in err
 
 
-def test_checkout_build_output_is_found(tmp_path, real_library):
-    root = fake_checkout(tmp_path / "repo", with_build=real_library)
-    status, out, err = load_in(root / "examples" / "python")
-    assert (status, out) == (0, str(root / ".build" / "release" / "libdcs.so")), err
+def test_library_beside_the_package_comes_before_the_system_s(tmp_path, real_library):
+    system = system_directory(tmp_path, real_library)
+    package = copy_package(tmp_path / "site-packages", with_library=real_library)
+    status, out, err = load_in(package, {"LD_LIBRARY_PATH": str(system)})
+    assert (status, out) == (0, str(package / "dcs" / "libdcs.so")), err
 
 
-def test_error_names_every_place_tried(tmp_path):
-    root = fake_checkout(tmp_path / "repo")
-    status, out, err = load_in(root / "examples" / "python")
-    assert status != 0
-    assert f"{root}/.build/release/libdcs.so (the checkout's build output): no such file" in err
-    assert "libdcs.so.0 (the system loader" in err
-    assert "DCS_LIBRARY" in err  # says how to point at one
-
-
-def test_installed_copy_uses_the_system_loader(tmp_path, real_library):
-    system = tmp_path / "lib"
-    system.mkdir()
-    (system / "libdcs.so.0").symlink_to(real_library)
+def test_installed_copy_without_library_uses_the_system_loader(tmp_path, real_library):
+    system = system_directory(tmp_path, real_library)
     site = copy_package(tmp_path / "site-packages")
     status, out, err = load_in(site, {"LD_LIBRARY_PATH": str(system)})
     assert (status, out) == (0, "libdcs.so.0"), err
+
+
+def test_error_names_every_place_tried(tmp_path):
+    site = copy_package(tmp_path / "site-packages")
     status, out, err = load_in(site)
-    assert status != 0 and "libdcs.so.0 (the system loader" in err and "build output" not in err
+    assert status != 0
+    assert f"{site}/dcs/libdcs.so (beside the package, as the wheel installs it): no such file" in err
+    assert "libdcs.so.0 (the system loader" in err
+    assert "DCS_LIBRARY" in err and "wheel" in err  # says how to get one
+
+
+def test_a_checkout_s_build_output_is_not_looked_for(tmp_path, real_library):
+    """The package knows nothing of the repository: the tests point it at the build output."""
+    root = tmp_path / "repo"
+    (root / "include").mkdir(parents=True)
+    shutil.copy(REPO / "include" / "dcs.h", root / "include" / "dcs.h")
+    copy_package(root / "examples" / "python")
+    (root / ".build" / "release").mkdir(parents=True)
+    (root / ".build" / "release" / "libdcs.so").symlink_to(real_library)
+    status, out, err = load_in(root / "examples" / "python")
+    assert status != 0 and f"{root}/.build" not in err, (out, err)
 
 
 def test_import_loads_nothing_until_first_use(tmp_path):

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"libdcs.local/dcs/internal/emulator"
+	"libdcs.dev/go/dcs/internal/emulator"
 )
 
 // cancelAfter is a context cancelled after d.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"libdcs.local/dcs/internal/emulator"
+	"libdcs.dev/go/dcs/internal/emulator"
 )
 
 func TestGoroutinesShareOneClient(t *testing.T) {

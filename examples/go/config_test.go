@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"libdcs.local/dcs/internal/emulator"
+	"libdcs.dev/go/dcs/internal/emulator"
 )
 
 var envVariables = []string{"HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN",

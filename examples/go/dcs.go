@@ -22,19 +22,25 @@
 // as far as sending, so that an unknown outcome ("it may have been applied")
 // is never lost.
 //
-// Linking: by default the package compiles against <repo>/include and links
-// <repo>/.build/release/libdcs.so (the output of `swift build -c release`),
-// with that directory as the run path. CGO_CFLAGS and CGO_LDFLAGS come before
-// these flags, so CGO_LDFLAGS="-L/dir -Wl,-rpath,/dir" links and runs the
-// libdcs.so in /dir instead. Build with -tags dcs_pkgconfig to take the flags
-// from `pkg-config dcs` (an installed copy) and nothing from the repository.
+// Linking: the package takes its flags from `pkg-config dcs`, so it builds
+// wherever libdcs is installed or unpacked (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig
+// for a prefix pkg-config does not search). Inside the repository, build with
+// -tags dcs_intree: the package then compiles against <repo>/include and links
+// <repo>/.build/release/libdcs.so (what scripts/build.sh makes), with that
+// directory as the run path.
 package dcs
 
 /*
-#cgo !dcs_pkgconfig CFLAGS: -I${SRCDIR}/../../include
-#cgo !dcs_pkgconfig LDFLAGS: -L${SRCDIR}/../../.build/release -ldcs -Wl,-rpath,${SRCDIR}/../../.build/release
-#cgo dcs_pkgconfig pkg-config: dcs
+#cgo !dcs_intree pkg-config: dcs
+#cgo dcs_intree CFLAGS: -I${SRCDIR}/../../include
+#cgo dcs_intree LDFLAGS: -L${SRCDIR}/../../.build/release -ldcs -Wl,-rpath,${SRCDIR}/../../.build/release
 #include "dcs.h"
+
+// The header found must be the one this package is written for: another major
+// version may have changed what the declarations below rely on.
+#if DCS_VERSION_MAJOR != 0
+#error "this Go package is written for libdcs 0.x (DCS_VERSION_MAJOR 0), and the dcs.h found is another major version"
+#endif
 */
 import "C"
 

@@ -1,3 +1,3 @@
-module libdcs.local/dcs
+module libdcs.dev/go/dcs
 
 go 1.19

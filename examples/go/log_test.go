@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"libdcs.local/dcs/internal/emulator"
+	"libdcs.dev/go/dcs/internal/emulator"
 )
 
 type logLine struct {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"libdcs.local/dcs/internal/emulator"
+	"libdcs.dev/go/dcs/internal/emulator"
 )
 
 // emu is the one emulator of this package's tests: the default fleet plus

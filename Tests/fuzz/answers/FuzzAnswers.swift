@@ -3,6 +3,10 @@
 // Built with -sanitize=fuzzer and -D DCS_FUZZ (scripts/fuzz.sh), libFuzzer drives
 // it; built plainly, it replays the files it is given, so that the committed corpus runs as a
 // regression test.
+//
+// It reads DCSCore's internals (@testable), which only a debug build of DCSCore allows: a release
+// build (`swift build -c release` builds every target) gets a stub that says so.
+#if DEBUG
 @testable import DCSCore
 import DCSAPI
 import FoundationEssentials
@@ -115,3 +119,15 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 struct FuzzTarget {
     static func main() { FuzzEntry.main(callback: fuzzOneInput, target: interpret) }
 }
+#else
+import Glibc
+
+@main
+struct FuzzTarget {
+    static func main() {
+        let message = "dcs-fuzz-answers: a debug build only; run: swift build --product dcs-fuzz-answers\n"
+        _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        exit(2)
+    }
+}
+#endif

@@ -14,9 +14,8 @@ A call returns only when every instance succeeded; anything else raises a DcsErr
 carrying every instance's Result, so a partial success can never pass for a full one.
 restart(ids, wait=True) also waits until the instances are RUNNING again; cancel=CancelToken()
 and Client.cancel_all() end calls from other threads; Client(logger=...) logs through logging.
-The library libdcs.so is loaded on first use: from $DCS_LIBRARY when set, else from the
-checkout's .build/release/libdcs.so when this package runs from a checkout, else libdcs.so.0
-through the system loader.
+The library libdcs.so is loaded on first use: from $DCS_LIBRARY when set, else the one beside
+this package (the wheel carries it), else libdcs.so.0 through the system loader.
 """
 
 from ._cancel import CancelToken

@@ -17,6 +17,7 @@ from typing import List, Optional
 
 LIBRARY_ENV = "DCS_LIBRARY"
 SONAME = "libdcs.so.0"
+BUNDLED_NAME = "libdcs.so"
 # The major version of the C ABI this binding is written for (DCS_VERSION_MAJOR in dcs.h).
 ABI_MAJOR = 0
 
@@ -146,27 +147,19 @@ PROTOTYPES = {
 }
 
 
-def checkout_library() -> Optional[pathlib.Path]:
-    """<repo>/.build/release/libdcs.so when this package runs from a checkout of the repository
-    (examples/python/dcs beside include/dcs.h), else None (an installed copy)."""
-    repo = PACKAGE_DIR.parents[2]
-    if PACKAGE_DIR != repo / "examples" / "python" / "dcs" or not (repo / "include" / "dcs.h").is_file():
-        return None
-    return repo / ".build" / "release" / "libdcs.so"
+def bundled_library() -> pathlib.Path:
+    """The libdcs.so a wheel carries inside the package (scripts/package.sh puts it there)."""
+    return PACKAGE_DIR / BUNDLED_NAME
 
 
 def candidates() -> List[str]:
-    """Where the library is looked for, in order. DCS_LIBRARY, when set, is the only place: a
-    library asked for by name is never silently replaced by another one."""
+    """Where the library is looked for, in order: $DCS_LIBRARY, the library beside the package,
+    the system's. DCS_LIBRARY, when set, is the only place: a library asked for by name is never
+    silently replaced by another one."""
     explicit = os.environ.get(LIBRARY_ENV)
     if explicit:
         return [explicit]
-    places = []
-    built = checkout_library()
-    if built is not None:
-        places.append(str(built))
-    places.append(SONAME)
-    return places
+    return [str(bundled_library()), SONAME]
 
 
 def _describe(place: str) -> str:
@@ -174,7 +167,7 @@ def _describe(place: str) -> str:
         return f"{place} (from ${LIBRARY_ENV})"
     if place == SONAME:
         return f"{place} (the system loader: LD_LIBRARY_PATH, ld.so.cache, the default directories)"
-    return f"{place} (the checkout's build output)"
+    return f"{place} (beside the package, as the wheel installs it)"
 
 
 def _open(places: List[str]) -> ctypes.CDLL:
@@ -189,8 +182,9 @@ def _open(places: List[str]) -> ctypes.CDLL:
             failures.append(f"  {_describe(place)}: {error}")
     raise LibraryLoadError(
         "libdcs.so could not be loaded; tried:\n" + "\n".join(failures) +
-        f"\nSet {LIBRARY_ENV} to the path of libdcs.so, build it in the checkout "
-        "(swift build -c release), or install it where the system loader finds it.")
+        f"\nInstall the libdcs wheel, which carries the library; or set {LIBRARY_ENV} to the path of "
+        "a libdcs.so (scripts/build.sh makes .build/release/libdcs.so in a checkout); or install "
+        "libdcs where the system loader finds it.")
 
 
 def _declare(lib: ctypes.CDLL) -> None:

@@ -39,7 +39,7 @@ import (
 	"syscall"
 	"time"
 
-	"libdcs.local/dcs"
+	"libdcs.dev/go/dcs"
 )
 
 // The exit statuses, by cause (man/dcsctl.1, EXIT STATUS).

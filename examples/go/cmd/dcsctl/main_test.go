@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"libdcs.local/dcs/internal/emulator"
+	"libdcs.dev/go/dcs/internal/emulator"
 )
 
 // runAsMain makes the test binary act as dcsctl itself: the tests run it
