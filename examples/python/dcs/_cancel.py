@@ -13,7 +13,11 @@ from __future__ import annotations
 import ctypes
 import threading
 import weakref
-from typing import Optional, Set
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time,
+# which would cost more than the rest of the package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Set
 
 from . import _native
 from ._errors import InvalidArgument, OutOfMemory

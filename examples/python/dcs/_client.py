@@ -8,7 +8,11 @@ import numbers
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Set, Union
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time,
+# which would cost more than the rest of the package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Union
 
 from . import _native
 from ._cancel import CancelToken, _CallState, current
@@ -24,7 +28,8 @@ _UINT32_MAX = 2**32 - 1
 # wait=True: as long as dcsctl --wait waits (examples/c/dcsctl.c).
 DEFAULT_WAIT_SECONDS = 600
 
-PathLike = Union[str, "os.PathLike[str]"]
+if TYPE_CHECKING:
+    PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _encode(value: object, name: str) -> bytes:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time,
+# which would cost more than the rest of the package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union
 
 from ._values import Result, Status
 

@@ -22,7 +22,11 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from typing import Any, Optional
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time,
+# which would cost more than the rest of the package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from ._cancel import _CallState
 

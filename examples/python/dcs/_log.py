@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional, Tuple, Union
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time,
+# which would cost more than the rest of the package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Tuple, Union
 
 from . import _native
 from ._cancel import interrupted
@@ -18,7 +22,8 @@ C_NAMES = ("debug", "info", "warn", "error")
 _LEVEL_NAMES = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
                 "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 
-LoggerLike = Union[logging.Logger, logging.LoggerAdapter]
+if TYPE_CHECKING:
+    LoggerLike = Union[logging.Logger, logging.LoggerAdapter]
 
 
 def c_min_level(log_level: Union[int, str, None]) -> int:

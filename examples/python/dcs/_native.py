@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import os
-import pathlib
 import threading
 from ctypes import CFUNCTYPE, POINTER, c_char_p, c_int, c_size_t, c_uint, c_uint32, c_void_p
-from typing import List, Optional
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time,
+# which would cost more than the rest of the package.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 LIBRARY_ENV = "DCS_LIBRARY"
 SONAME = "libdcs.so.0"
@@ -21,7 +24,7 @@ BUNDLED_NAME = "libdcs.so"
 # The major version of the C ABI this binding is written for (DCS_VERSION_MAJOR in dcs.h).
 ABI_MAJOR = 0
 
-PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 
 
 class LibraryLoadError(OSError):
@@ -147,9 +150,9 @@ PROTOTYPES = {
 }
 
 
-def bundled_library() -> pathlib.Path:
+def bundled_library() -> str:
     """The libdcs.so a wheel carries inside the package (scripts/package.sh puts it there)."""
-    return PACKAGE_DIR / BUNDLED_NAME
+    return os.path.join(PACKAGE_DIR, BUNDLED_NAME)
 
 
 def candidates() -> List[str]:
@@ -159,7 +162,7 @@ def candidates() -> List[str]:
     explicit = os.environ.get(LIBRARY_ENV)
     if explicit:
         return [explicit]
-    return [str(bundled_library()), SONAME]
+    return [bundled_library(), SONAME]
 
 
 def _describe(place: str) -> str:
