@@ -11,6 +11,8 @@ through it in clear text from one that did not reach it at all.
 import socket
 import threading
 
+from tls_proxy import pipe
+
 FORGED = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n"
           b"Connection: close\r\n\r\n{\"results\":[]}")
 
@@ -54,26 +56,12 @@ class ForwardProxy:
                 return
             upstream = socket.create_connection(route)
             client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
-            self._pipe(client, upstream)
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+            pipe(client, upstream)
         except OSError:
             pass
         finally:
             client.close()
-
-    @staticmethod
-    def _pipe(source, destination):
-        try:
-            while data := source.recv(65536):
-                destination.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, destination):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def stop(self):
         self._stopped = True

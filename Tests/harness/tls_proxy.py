@@ -29,6 +29,24 @@ def make_test_ca(directory):
     return directory / "ca.pem", directory / "server.pem", directory / "server.key"
 
 
+def pipe(source, destination, seen=None):
+    """Copies what `source` sends to `destination` until either end closes, then closes both;
+    `seen(data)` sees each piece on its way."""
+    try:
+        while data := source.recv(65536):
+            if seen is not None:
+                seen(data)
+            destination.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, destination):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class TLSProxy:
     def __init__(self, target_port, directory, target_host="127.0.0.1"):
         self.ca_file, certificate, key = make_test_ca(directory)
@@ -62,23 +80,14 @@ class TLSProxy:
         upstream = socket.create_connection(self._target)
         slot = len(self.requests_per_connection)
         self.requests_per_connection.append(0)
-        threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
         self._pipe(client, upstream, slot)
 
     def _pipe(self, source, destination, count_requests_in=None):
-        try:
-            while data := source.recv(65536):
-                if count_requests_in is not None:
-                    self.requests_per_connection[count_requests_in] += data.count(b" HTTP/1.1\r\n")
-                destination.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, destination):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        def counted(data):
+            if count_requests_in is not None:
+                self.requests_per_connection[count_requests_in] += data.count(b" HTTP/1.1\r\n")
+        pipe(source, destination, counted)
 
     def stop(self):
         self._stopped = True

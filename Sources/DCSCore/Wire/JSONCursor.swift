@@ -59,6 +59,20 @@ struct JSONCursor {
         try takeNull() ? nil : string()
     }
 
+    /// White space, then `byte` if it comes next (taken); for readers of one fixed shape.
+    mutating func takeByte(_ byte: Unicode.Scalar) throws(Refused) -> Bool {
+        skipSpace()
+        return take(UInt8(ascii: byte))
+    }
+
+    /// `"name" :`, the name decoded; for readers of one fixed shape (repeated keys are theirs).
+    mutating func key() throws(Refused) -> String {
+        let name = try string()
+        skipSpace()
+        guard take(UInt8(ascii: ":")) else { throw Refused() }
+        return name
+    }
+
     /// A number's text as written; refused when it is no number.
     mutating func numberText() throws(Refused) -> Substring {
         skipSpace()
