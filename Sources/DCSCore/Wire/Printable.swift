@@ -26,15 +26,23 @@ enum Printable {
     static func clip(_ text: String, maxCharacters: Int) -> String {
         // Printable ASCII without a run of spaces, short enough, the text of practice (a request
         // id): nothing to do, and nothing to count by characters.
-        let utf8 = text.utf8
-        if utf8.count <= maxCharacters, utf8.first != 0x20, utf8.last != 0x20,
-           !zip(utf8, utf8.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 }),
-           utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
-            return text
-        }
+        if text.utf8.count <= maxCharacters, isPlainLine(text) { return text }
         let cleaned = oneLine(text).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         guard cleaned.count > maxCharacters else { return cleaned }
         return String(cleaned.prefix(maxCharacters)) + "..."
+    }
+
+    /// Printable ASCII, no space at either end nor two in a row: what `clip` would leave as it is.
+    private static func isPlainLine(_ text: String) -> Bool {
+        var text = text  // withUTF8 wants it mutable: it makes a non-native string contiguous
+        return text.withUTF8 { bytes in
+            var previous: UInt8 = 0x20  // a space at the start is no plain line
+            for byte in bytes {
+                guard byte >= 0x20, byte < 0x7f, !(byte == 0x20 && previous == 0x20) else { return false }
+                previous = byte
+            }
+            return previous != 0x20
+        }
     }
 
     /// The text of an HTML page without its tags.
