@@ -48,9 +48,10 @@ final class RequestSender: Sendable {
         fixedHeaderLines = headers.map { "\($0.name): \($0.value)" }
     }
 
-    /// `what` names the request in log lines ("restart of 50 ids, request 1 of 3").
-    func send(_ method: HTTPRequest.Method, path: String, body: [UInt8] = [], control: CallControl,
-              what: String) -> Sent {
+    /// `what` names the request in log lines ("restart of 50 ids, request 1 of 3"). `query`: the
+    /// pairs of the query string, signed and sent as given (unencoded).
+    func send(_ method: HTTPRequest.Method, path: String, query: [(String, String)] = [], body: [UInt8] = [],
+              maxAnswerBytes: Int = CurlTransport.maxAnswerBytes, control: CallControl, what: String) -> Sent {
         var sent = Sent(attempt: nil, retries: 0, stoppedBy: nil)
         var history = RetryPolicy.History(signed: signer != nil)
         // The signatures of this request's attempts: an answer that quotes one is shown without it.
@@ -65,7 +66,8 @@ final class RequestSender: Sendable {
                 sent.stoppedBy = .deadline
                 return sent
             }
-            var (request, signature) = signedRequest(method, path: path, body: body)
+            var (request, signature) = signedRequest(method, path: path, query: query, body: body)
+            request.maxAnswerBytes = maxAnswerBytes
             if let signature { signatures.append(signature) }
             request.timeoutMs = min(configuration.totalTimeoutMs, UInt32(clamping: budgetMs ?? Int.max))
             request.connectTimeoutMs = min(configuration.connectTimeoutMs, request.timeoutMs)
@@ -138,19 +140,24 @@ final class RequestSender: Sendable {
 
     /// A request with its authentication headers, and its signature (nil for a token request);
     /// signed afresh for each attempt (a new date).
-    private func signedRequest(_ method: HTTPRequest.Method, path: String, body: [UInt8])
+    private func signedRequest(_ method: HTTPRequest.Method, path: String, query: [(String, String)], body: [UInt8])
         -> (request: HTTPRequest, signature: String?) {
         var lines = fixedHeaderLines
         var signature: String?
         if let signer {
             let date = clock.sdkDate()
-            let authorization = signer.authorization(method: method.rawValue, path: path, headers: signedHeaders,
-                                                     date: date, body: body)
+            let authorization = signer.authorization(method: method.rawValue, path: path, query: query,
+                                                     headers: signedHeaders, date: date, body: body)
             lines.append("X-Sdk-Date: \(date)")
             lines.append("Authorization: " + authorization.value)
             signature = authorization.signature
         }
-        let request = HTTPRequest(method: method, url: configuration.endpoint.baseURL + path, headers: lines, body: body,
+        // Encoded as the signature's canonical query encodes it, so the service reads what was signed.
+        let queryString = query.isEmpty ? "" : "?" + query.map {
+            PercentEncoding.encode($0.0) + "=" + PercentEncoding.encode($0.1)
+        }.joined(separator: "&")
+        let request = HTTPRequest(method: method, url: configuration.endpoint.baseURL + path + queryString,
+                                  headers: lines, body: body,
                                   timeoutMs: configuration.totalTimeoutMs, connectTimeoutMs: configuration.connectTimeoutMs)
         return (request, signature)
     }

@@ -9,7 +9,7 @@ enum CurlCallbacks {
     static let receiveBody: curl_write_callback = { data, size, count, userdata in
         guard let state = transferState(userdata), let data else { return 0 }
         let length = size * count
-        guard state.answer.count + length <= CurlTransport.maxAnswerBytes else {
+        guard state.answer.count + length <= state.maxAnswerBytes else {
             state.answerTooLarge = true
             return 0  // aborts the transfer: the cap holds even without a Content-Length
         }

@@ -43,7 +43,6 @@ final class EasyHandle: @unchecked Sendable {
         }
         // HTTP/1.1 only: its send and re-send behaviour is the one the never-twice rule is built on.
         set(dcs_curl_setopt_long(curl, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)))
-        set(dcs_curl_setopt_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(CurlTransport.maxAnswerBytes)))
         set(dcs_curl_setopt_string(curl, CURLOPT_USERAGENT, options.userAgent))
         set(dcs_curl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer))
         set(dcs_curl_setopt_long(curl, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0 : 1))
@@ -118,13 +117,14 @@ final class EasyHandle: @unchecked Sendable {
             headerList = extended
         }
 
-        let state = TransferState(mayResend: request.method == .get)
+        let state = TransferState(mayResend: request.method == .get, maxAnswerBytes: request.maxAnswerBytes)
         let code: CURLcode = withExtendedLifetime(state) {
             let statePointer = Unmanaged.passUnretained(state).toOpaque()
             var ok = dcs_curl_setopt_string(curl, CURLOPT_URL, request.url) == CURLE_OK
             ok = ok && dcs_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Int(request.timeoutMs)) == CURLE_OK
             ok = ok && dcs_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeoutMs)) == CURLE_OK
             ok = ok && dcs_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList) == CURLE_OK
+            ok = ok && dcs_curl_setopt_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxAnswerBytes)) == CURLE_OK
             for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_PREREQDATA] {
                 ok = ok && dcs_curl_setopt_pointer(curl, option, statePointer) == CURLE_OK
             }
@@ -189,10 +189,10 @@ final class EasyHandle: @unchecked Sendable {
             return TransportFailure(kind: .tls, mayHaveReached: reached, detail: "the TLS handshake failed: \(detail)")
         case CURLE_FILESIZE_EXCEEDED:
             return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
-                                    detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")
+                                    detail: "the answer is larger than \(state.maxAnswerBytes) bytes")
         case CURLE_WRITE_ERROR where state.answerTooLarge:
             return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
-                                    detail: "the answer is larger than \(CurlTransport.maxAnswerBytes) bytes")
+                                    detail: "the answer is larger than \(state.maxAnswerBytes) bytes")
         case CURLE_WRITE_ERROR where state.headersTooLarge:
             return TransportFailure(kind: .answerTooLarge, mayHaveReached: true,
                                     detail: "the answer's headers are larger than \(CurlTransport.maxHeaderBytes) bytes")

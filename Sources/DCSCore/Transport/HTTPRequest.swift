@@ -9,4 +9,6 @@ struct HTTPRequest: Sendable {
     /// The whole request, connect included, and the connect alone.
     var timeoutMs: UInt32
     var connectTimeoutMs: UInt32
+    /// The largest answer body taken: a listing's pages are larger than any other answer.
+    var maxAnswerBytes = CurlTransport.maxAnswerBytes
 }

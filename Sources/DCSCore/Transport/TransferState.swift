@@ -7,6 +7,7 @@ final class TransferState {
     /// Set when libcurl wanted to send the request again (a reused connection died): refused.
     var resendRefused = false
     var answer: [UInt8] = []
+    let maxAnswerBytes: Int
     var answerTooLarge = false
     /// All header lines received, in bytes: a hostile answer's headers are refused past a bound.
     var headerBytes = 0
@@ -16,7 +17,10 @@ final class TransferState {
     var retryAfterSeconds: Int?
     var dateHeader = ""
 
-    init(mayResend: Bool) { self.mayResend = mayResend }
+    init(mayResend: Bool, maxAnswerBytes: Int) {
+        self.mayResend = mayResend
+        self.maxAnswerBytes = maxAnswerBytes
+    }
 
     /// A new status line (after a 100 Continue, say) starts a new set of headers.
     func startHeaders() {
