@@ -104,7 +104,9 @@ typedef enum dcs_status {
     DCS_EAPI       = -5,  /* the service answered with an error status */
     DCS_EPROTOCOL  = -6,  /* the answer could not be understood */
     DCS_ENOMEM     = -7,  /* out of memory */
-    DCS_ECANCELED  = -8   /* a dcs_cancel token ended the call */
+    DCS_ECANCELED  = -8,  /* a dcs_cancel token ended the call */
+    DCS_ESTOPPED   = -9   /* a rolling call stopped at its health gate: a wave had an instance that
+                             did not end RUNNING, so later waves were not sent (see dcs_call_options) */
 } dcs_status;
 
 /* The name of a status, "DCS_EAPI" for DCS_EAPI; "DCS_UNKNOWN_STATUS" for a
@@ -135,6 +137,7 @@ typedef struct dcs_client  dcs_client;   /* thread-safe: share one across thread
 typedef struct dcs_results dcs_results;  /* the outcomes of one call, owned by the caller */
 typedef struct dcs_error   dcs_error;    /* the details of a failed call, owned by the caller */
 typedef struct dcs_cancel  dcs_cancel;   /* a cancel token: any thread may trigger it */
+typedef struct dcs_instance_list dcs_instance_list;  /* the instances a listing found, owned by the caller */
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -224,8 +227,14 @@ dcs_status dcs_config_set_insecure(dcs_config *cfg, int skip_tls_verify);
 const char *dcs_config_error(const dcs_config *cfg);
 
 /* Retries a request the service refused because an instance is busy (400
- * with DCS.4049 "not running", DCS.4111 "restarting" or DCS.4017 "a task is
- * running", or their 9-digit forms) until it is accepted or max_wait_ms has
+ * with one of the codes Terraform's provider retries for this service:
+ * DCS.4026 "state does not allow it", DCS.4049 "not running", DCS.4096
+ * backup, DCS.4097 restore, DCS.4111 restart, DCS.4113 resize, DCS.4114
+ * configuration change, DCS.4115 password change, DCS.4116 upgrade, DCS.4117
+ * rollback, DCS.4118 creation, DCS.4120 freeze, DCS.4121 password reset,
+ * DCS.4975 creating or restarting, CBC.99003651 "another operation"; or
+ * DCS.4017 "a task is running"; the DCS codes also in their 9-digit forms,
+ * 111400049 for DCS.4049) until it is accepted or max_wait_ms has
  * been spent waiting, with a growing pause (1 s, 1 s, 2 s, 4 s ... 10 s). Such a
  * request was refused, so it was not applied: sending it again is safe. 0
  * (the default) turns this off: the refusal is reported at once, DCS_EAPI.
@@ -374,11 +383,52 @@ typedef enum dcs_action {
     DCS_ACTION_FLUSH        = 2
 } dcs_action;
 
+/* What a progress callback is told about (dcs_call_options.progress). Values are fixed; new
+ * ones are only ever appended: a callback ignores events it does not know. */
+typedef enum dcs_progress_event {
+    DCS_PROGRESS_WAVE_START    = 0,  /* wave `wave` is about to be sent: its ids move from
+                                        `not_started` to `in_progress` */
+    DCS_PROGRESS_INSTANCE_DONE = 1,  /* the outcome of `instance_id` is final (`outcome`) */
+    DCS_PROGRESS_WAVE_DONE     = 2,  /* wave `wave` is over: every id of it is done */
+    DCS_PROGRESS_FINISHED      = 3   /* the call is over: the last call of the callback, its counts
+                                        those of the results (nothing in progress or not started) */
+} dcs_progress_event;
+
+/* The state of a call, as a progress callback sees it. At every call:
+ *   total == done + in_progress + not_started, and
+ *   done  == succeeded + failed + unknown + not_sent,
+ * where succeeded, failed, unknown and not_sent count the ids whose outcome is final
+ * (DCS_OUTCOME_SUCCESS, _FAILED, _UNKNOWN, _NOT_SENT). Lives only during the callback. */
+typedef struct dcs_progress {
+    dcs_progress_event event;
+    size_t wave;           /* 1 to waves: the wave concerned (the last one started, for FINISHED) */
+    size_t waves;          /* the number of waves the call was planned in */
+    size_t total;          /* the number of ids of the call */
+    size_t done;
+    size_t succeeded;
+    size_t failed;
+    size_t unknown;
+    size_t not_sent;
+    size_t in_progress;    /* ids of the current wave whose outcome is not final yet */
+    size_t not_started;    /* ids of later waves, not sent yet */
+    /* DCS_PROGRESS_INSTANCE_DONE: the id concerned, its position among the call's ids, and its
+     * outcome; otherwise NULL, 0 and DCS_OUTCOME_NOT_SENT. */
+    const char *instance_id;
+    size_t index;
+    dcs_outcome outcome;
+} dcs_progress;
+
+/* A progress callback: called on the thread making the call, as each wave starts, as each id's
+ * outcome becomes final, as each wave ends, and once when the call is over. It must return
+ * quickly and must not call back into the client; to stop the call, trigger its cancel token. */
+typedef void (*dcs_progress_fn)(const dcs_progress *progress, void *user);
+
 /* Settings of one call. The struct only ever grows at its end; `version`
  * tells the library which fields the caller's copy has. Start from
  * DCS_CALL_OPTIONS_INIT so that fields you do not set keep their default. */
 typedef struct dcs_call_options {
-    unsigned int version;  /* DCS_CALL_OPTIONS_VERSION (1 for callers built before `cancel`) */
+    unsigned int version;  /* DCS_CALL_OPTIONS_VERSION (1 for callers built before `cancel`, 2 before
+                              `wave_size`) */
     /* 0: no bound beyond the client's timeouts. Otherwise the whole call ends
      * within about this many milliseconds, retries and their waits included:
      * each request gets at most the time left (a request cut short is
@@ -404,10 +454,35 @@ typedef struct dcs_call_options {
      * any instance did not end RUNNING, else DCS_OK. For restarts; harmless
      * for flush. */
     uint32_t wait_running_ms;
+    /* Version 3: rolling operations. 0: one wave of every id (as before). Otherwise the ids are
+     * taken in input order, wave_size at a time: each wave is sent (in requests of at most
+     * DCS_MAX_IDS_PER_REQUEST), then, when wait_running_ms is set, waited on until its instances
+     * are RUNNING (wait_running_ms bounds each wave's wait; deadline_ms the whole call), then
+     * wave_pause_ms pass, then the next wave starts. Without wait_running_ms a wave is judged by
+     * the service's answers alone.
+     *
+     * The health gate: after a wave in which any instance did not end RUNNING (FAILED, UNKNOWN, or
+     * not RUNNING in time), later waves are not sent (DCS_OUTCOME_NOT_SENT) and the status is
+     * DCS_ESTOPPED, its message naming the wave and the instances at fault. The last wave has no
+     * later one to stop: its failures give the status a call without waves gives (DCS_EPARTIAL,
+     * or DCS_ETIMEOUT for instances not RUNNING in time). With keep_going non-zero the call goes
+     * on past such waves instead, and ends DCS_EPARTIAL when any instance did not end RUNNING. A wave whose requests fail (a negative status of the action: transport,
+     * refusal, protocol) ends the call with that status whatever keep_going says, as does the
+     * deadline (DCS_ETIMEOUT) or the cancel token (DCS_ECANCELED), during a wave or a pause: what
+     * was sent keeps its outcome, the rest is DCS_OUTCOME_NOT_SENT. The results hold one entry per
+     * input id, in input order, whatever happened. */
+    size_t wave_size;
+    uint32_t wave_pause_ms;  /* Version 3. The pause between two waves; ignored without wave_size. */
+    int keep_going;          /* Version 3. Non-zero: do not stop after a wave with failures. */
+    /* Version 3. NULL: no progress reports. Otherwise called with progress_user as described at
+     * dcs_progress_fn, for any call (a call without wave_size is one wave); both must stay valid
+     * until the call returns. */
+    dcs_progress_fn progress;
+    void *progress_user;
 } dcs_call_options;
 
-#define DCS_CALL_OPTIONS_VERSION 2
-#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0, NULL, 0 }
+#define DCS_CALL_OPTIONS_VERSION 3
+#define DCS_CALL_OPTIONS_INIT { DCS_CALL_OPTIONS_VERSION, 0, NULL, 0, 0, 0, 0, NULL, NULL }
 
 /* Fills *options with the defaults, for callers that cannot use the macro
  * (cgo, ctypes). `size` is sizeof(dcs_call_options) as the caller knows it:
@@ -506,6 +581,72 @@ dcs_status dcs_wait_running(dcs_client *client, const char *const *instance_ids,
 dcs_status dcs_wait_running_with(dcs_client *client, const char *const *instance_ids, size_t count,
                                  uint32_t timeout_ms, const dcs_call_options *options,
                                  dcs_results **out, dcs_error **err);
+
+/* ------------------------------------------------------------------------
+ * Listing instances
+ *
+ * GET /v2/{project_id}/instances, followed page after page (1000 instances a
+ * page) to the end, so that a fleet is found by name, status or tag.
+ * ------------------------------------------------------------------------ */
+
+/* Which instances a listing returns; every field left at its zero value selects all. The
+ * struct only ever grows at its end; start from DCS_LIST_FILTER_INIT. */
+typedef struct dcs_list_filter {
+    unsigned int version;     /* DCS_LIST_FILTER_VERSION */
+    const char *name;         /* NULL: any name. Otherwise instances whose name contains it (the
+                                 service's fuzzy match), or is exactly it with name_exact */
+    int name_exact;           /* non-zero: name must match exactly */
+    const char *status;       /* NULL: any status. Otherwise the service's name of one
+                                 ("RUNNING"; see dcs_instance_status_name): upper-case letters
+                                 and '_' */
+    const char *const *tags;  /* tag_count "key=value" strings: instances that carry all of them */
+    size_t tag_count;
+} dcs_list_filter;
+
+#define DCS_LIST_FILTER_VERSION 1
+#define DCS_LIST_FILTER_INIT { DCS_LIST_FILTER_VERSION, NULL, 0, NULL, NULL, 0 }
+
+/* The longest listing accepted: past it (or a service that keeps sending full pages) the listing
+ * is DCS_EPROTOCOL. */
+#define DCS_MAX_LISTED_INSTANCES 100000
+
+/* Lists the project's instances that `filter` selects (NULL: all), in the service's order, each
+ * once: the pages are read until the service's count (instance_num) is reached or a page comes
+ * back short; an instance a later page lists again (the fleet changed between two pages) is kept
+ * once, where it came first. options (NULL: the defaults): deadline_ms bounds the whole listing
+ * and cancel ends it; the rest is ignored. Each page is a GET, retried as status queries are.
+ *
+ * Arguments: a name of 1 to 255 bytes, valid UTF-8 without control characters; a status as
+ * above; each tag "key=value" with a key of 1 to 128 bytes and a value of at most 255, neither
+ * holding ',' '=' or a control character, valid UTF-8; at most 20 tags. Anything else is
+ * DCS_EINVAL naming the field ("filter->tags[1] ..."), nothing sent.
+ *
+ * On DCS_OK, *out is a new list; free it with dcs_instance_list_free. On any other status *out is
+ * NULL and *err says why: a listing is whole or not at all. */
+dcs_status dcs_list_instances(dcs_client *client, const dcs_list_filter *filter,
+                              const dcs_call_options *options, dcs_instance_list **out, dcs_error **err);
+
+/* The number of instances in the list; 0 for NULL. */
+size_t dcs_instance_list_count(const dcs_instance_list *list);
+
+/* Fields of instance `index` (0 to count - 1), as the service gave them: its id, name, engine
+ * ("Redis", "Memcached") and engine version ("6.0"); "" for a field the answer lacks, an index
+ * out of range or a NULL list. Never NULL; they live as long as the list. */
+const char *dcs_instance_list_id(const dcs_instance_list *list, size_t index);
+const char *dcs_instance_list_name(const dcs_instance_list *list, size_t index);
+const char *dcs_instance_list_engine(const dcs_instance_list *list, size_t index);
+const char *dcs_instance_list_engine_version(const dcs_instance_list *list, size_t index);
+
+/* The status of instance `index`: DCS_INSTANCE_OTHER for one this version does not name (then
+ * dcs_instance_list_status_text says which), an index out of range or a NULL list. */
+dcs_instance_status dcs_instance_list_status(const dcs_instance_list *list, size_t index);
+
+/* The status of instance `index` as the service spelled it ("RUNNING", or a status this version
+ * does not name); "" as for the fields above. */
+const char *dcs_instance_list_status_text(const dcs_instance_list *list, size_t index);
+
+/* Frees a list and its strings. NULL is a no-op. */
+void dcs_instance_list_free(dcs_instance_list *list);
 
 /* ------------------------------------------------------------------------
  * Results

@@ -19,9 +19,11 @@ private func perform(_ action: InstanceAction, _ client: OpaquePointer?,
     } catch {
         return finish(error, err)
     }
-    let report = Unmanaged<ClientBox>.borrow(client).client.perform(action, ids: ids, deadlineMs: options?.deadlineMs ?? 0,
-                                                                    cancel: options?.cancel,
-                                                                    waitRunningMs: options?.waitRunningMs ?? 0)
+    let options = options ?? CallOptions()
+    let report = Unmanaged<ClientBox>.borrow(client).client.perform(action, ids: ids, deadlineMs: options.deadlineMs,
+                                                                    cancel: options.cancel,
+                                                                    waitRunningMs: options.waitRunningMs,
+                                                                    rollout: options.rollout, progress: options.observer)
     return handOut(report, out, err)
 }
 
@@ -68,15 +70,17 @@ public func dcs_check_instance_ids(_ instanceIDs: UnsafePointer<UnsafePointer<CC
 @_cdecl("dcs_call_options_init")
 public func dcs_call_options_init(_ options: UnsafeMutableRawPointer?, _ size: UInt) {
     guard let options else { return }
-    let version1Size = MemoryLayout<dcs_call_options>.offset(of: \.cancel) ?? 8
-    if size >= UInt(MemoryLayout<dcs_call_options>.size) {
-        options.storeBytes(of: dcs_call_options(version: UInt32(DCS_CALL_OPTIONS_VERSION), deadline_ms: 0, cancel: nil,
-                                                wait_running_ms: 0), as: dcs_call_options.self)
-    } else if size >= UInt(version1Size) {
-        // A caller built against version 1: `unsigned int version; uint32_t deadline_ms;`.
-        options.storeBytes(of: UInt32(1), as: UInt32.self)
-        options.storeBytes(of: UInt32(0), toByteOffset: 4, as: UInt32.self)
+    // The newest version whose fields all fit; every field zero (the defaults), no byte past `size`.
+    let version: UInt32
+    switch Int(clamping: size) {
+    case MemoryLayout<dcs_call_options>.size...: version = CallOptions.latestVersion
+    case CallOptions.version2Size...: version = 2
+    case CallOptions.version1Size...: version = 1
+    default: return
     }
+    let filled = min(Int(clamping: size), MemoryLayout<dcs_call_options>.size)
+    options.initializeMemory(as: UInt8.self, repeating: 0, count: filled)
+    options.storeBytes(of: version, as: UInt32.self)
 }
 
 @_cdecl("dcs_call")

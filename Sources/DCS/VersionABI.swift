@@ -7,13 +7,12 @@ nonisolated(unsafe) private let statusNames: [Int32: UnsafePointer<CChar>] = Dic
     (CallStatus.ok, "DCS_OK"), (.partial, "DCS_EPARTIAL"), (.invalidArgument, "DCS_EINVAL"),
     (.configuration, "DCS_ECONFIG"), (.transport, "DCS_ETRANSPORT"), (.timeout, "DCS_ETIMEOUT"),
     (.api, "DCS_EAPI"), (.protocolError, "DCS_EPROTOCOL"), (.outOfMemory, "DCS_ENOMEM"),
-    (.cancelled, "DCS_ECANCELED"),
+    (.cancelled, "DCS_ECANCELED"), (.stopped, "DCS_ESTOPPED"),
 ].map { ($0.0.rawValue, staticCString($0.1)) })
 nonisolated(unsafe) private let unknownStatusName = staticCString("DCS_UNKNOWN_STATUS")
 
-nonisolated(unsafe) private let outcomeNames: [Int32: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: [
-    (InstanceOutcome.success, "success"), (.failed, "failed"), (.notSent, "not_sent"), (.unknown, "unknown"),
-].map { ($0.0.rawValue, staticCString($0.1)) })
+nonisolated(unsafe) private let outcomeNames: [Int32: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues:
+    [InstanceOutcome.success, .failed, .notSent, .unknown].map { ($0.rawValue, staticCString($0.name)) })
 nonisolated(unsafe) private let invalidOutcomeName = staticCString("invalid")
 
 @_cdecl("dcs_version")

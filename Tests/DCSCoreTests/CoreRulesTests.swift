@@ -204,6 +204,23 @@ struct RetryPolicyTests {
         #expect(RetryPolicy(maxRetries: 0).verdict(for: answer(503), history: .init(retries: 0)) == .final)
     }
 
+    @Test func busy_codes_are_terraform_s_and_dcs_4017_in_both_spellings() {
+        let terraform = ["4026", "4049", "4096", "4097", "4111", "4113", "4114", "4115", "4116", "4117", "4118", "4120",
+                         "4121", "4975"]
+        let expected = Set((terraform + ["4017"]).flatMap { ["DCS.\($0)", "111400\($0.dropFirst())"] } + ["CBC.99003651"])
+        #expect(RetryPolicy.busyCodes == expected)
+        #expect(RetryPolicy.busyCodes.contains("111400049") && RetryPolicy.busyCodes.contains("111400975"))
+        #expect(!RetryPolicy.busyCodes.contains("DCS.4065"))  // a bad request stays a bad request
+    }
+
+    @Test func waves_cover_every_index_once_in_order() {
+        #expect(Rollout(waveSize: 5).waves(count: 12) == [0..<5, 5..<10, 10..<12])
+        #expect(Rollout().waves(count: 12) == [0..<12])
+        #expect(Rollout(waveSize: 12).waves(count: 12) == [0..<12])
+        #expect(Rollout(waveSize: 100).waves(count: 3) == [0..<3])
+        #expect(Rollout(waveSize: 1).waves(count: 3) == [0..<1, 1..<2, 2..<3])
+    }
+
     @Test func retry_after_is_honoured_up_to_a_minute() {
         #expect(policy.verdict(for: answer(503, retryAfter: 3), history: .init(retries: 0)) == .retry(afterMs: 3000))
         #expect(policy.verdict(for: answer(503, retryAfter: 61), history: .init(retries: 0)) == .final)
@@ -423,6 +440,41 @@ struct ReadersAgreeWithJSONDecoderTests {
         let error: Nested?
     }
     struct InstanceShape: Decodable { let status: String }
+    struct PageShape: Decodable {
+        struct Entry: Decodable { let instance_id: String; let name, status, engine, engine_version: String? }
+        let instance_num: Int?
+        let instances: [Entry]
+    }
+
+    static func page(_ data: Data) -> (Int?, [AnswerDecoder.ListedEntry])? {
+        (try? JSONDecoder().decode(PageShape.self, from: data)).map { page in
+            (page.instance_num, page.instances.map {
+                AnswerDecoder.ListedEntry(id: $0.instance_id, name: $0.name ?? "", status: $0.status ?? "",
+                                          engine: $0.engine ?? "", engineVersion: $0.engine_version ?? "")
+            })
+        }
+    }
+
+    static let pages: [String] = [
+        #"{"instance_num":2,"instances":[{"instance_id":"a","name":"n","status":"RUNNING","engine":"Redis","engine_version":"6.0","tags":[{"key":"k","value":"v"}],"capacity":1}]}"#,
+        #"{"instances":[]}"#, #"{"instance_num":null,"instances":[{"instance_id":"a","name":null}]}"#,
+        #"{"instance_num":2500.0,"instances":[]}"#, #"{"instance_num":2.5e3,"instances":[]}"#,
+        #"{"instance_num":1.5,"instances":[]}"#, #"{"instance_num":-1,"instances":[]}"#, #"{"instance_num":-0,"instances":[]}"#,
+        #"{"instance_num":1e999,"instances":[]}"#, #"{"instance_num":99999999999999999999,"instances":[]}"#,
+        #"{"instance_num":"3","instances":[]}"#, #"{"instance_num":3}"#, #"{"instances":[{"name":"x"}]}"#,
+        #"{"instances":[{"instance_id":5}]}"#, #"{"instances":[{"instance_id":"a","status":7}]}"#,
+        #"{"instances":[{"instance_id":"a","instance_id":"b"}]}"#, #"{"instances":null}"#, #"{"instances":{}}"#,
+        #"{"instance_num":1E2,"instances":[]}"#, #"{"instance_num":100e-2,"instances":[]}"#,
+    ]
+
+    @Test(arguments: pages) func the_same_page(_ text: String) {
+        let body = Array(text.utf8)
+        let ours = AnswerDecoder.instancePage(body)
+        let reference = Self.page(Data(body))
+        #expect(ours?.instanceNum == reference?.0)
+        #expect(ours?.entries == reference?.1)
+        #expect((ours == nil) == (reference == nil))
+    }
 
     static let bodies: [String] = [
         #"{"error_code":"A","error_code":"B"}"#, #"{"error_code":"\ud800"}"#, #"{"error_code":1}"#,

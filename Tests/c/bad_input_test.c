@@ -263,6 +263,33 @@ static int row_call_options_init_sizes(void) {
     return ok && options.version == DCS_CALL_OPTIONS_VERSION;
 }
 
+/* Listing: NULL client or out, a bad filter, an unknown options version; the accessors of a NULL
+ * list answer as for an empty one. */
+static int row_listing(void) {
+    dcs_instance_list *list = (dcs_instance_list *)&list;
+    dcs_error *err = NULL;
+    int ok = 1;
+    ok &= dcs_list_instances(NULL, NULL, NULL, &list, &err) == DCS_EINVAL && list == NULL && err != NULL &&
+          strcmp(dcs_error_message(err), "client is NULL") == 0;
+    dcs_error_free(err);
+    ok &= dcs_list_instances(client, NULL, NULL, NULL, NULL) == DCS_EINVAL;
+    dcs_list_filter filter = DCS_LIST_FILTER_INIT;
+    filter.tag_count = SIZE_MAX;
+    ok &= dcs_list_instances(client, &filter, NULL, &list, NULL) == DCS_EINVAL && list == NULL;
+    filter = (dcs_list_filter)DCS_LIST_FILTER_INIT;
+    filter.status = "RUNNING\n";
+    ok &= dcs_list_instances(client, &filter, NULL, &list, NULL) == DCS_EINVAL && list == NULL;
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.version = 77;
+    ok &= dcs_list_instances(client, NULL, &options, &list, NULL) == DCS_EINVAL && list == NULL;
+    ok &= dcs_instance_list_count(NULL) == 0 && dcs_instance_list_status(NULL, 0) == DCS_INSTANCE_OTHER;
+    ok &= strcmp(dcs_instance_list_id(NULL, 0), "") == 0 && strcmp(dcs_instance_list_name(NULL, SIZE_MAX), "") == 0;
+    ok &= strcmp(dcs_instance_list_engine(NULL, 0), "") == 0 && strcmp(dcs_instance_list_engine_version(NULL, 0), "") == 0;
+    ok &= strcmp(dcs_instance_list_status_text(NULL, 0), "") == 0;
+    dcs_instance_list_free(NULL);
+    return ok;
+}
+
 static const struct {
     const char *functions; /* the header's functions this row calls, space-separated */
     int (*run)(void);
@@ -295,6 +322,9 @@ static const struct {
     {"dcs_version dcs_libcurl_version dcs_status_name dcs_outcome_name dcs_log_level_name dcs_instance_status_name",
      row_names_of_unknown_values},
     {"dcs_call_options_init", row_call_options_init_sizes},
+    {"dcs_list_instances dcs_instance_list_count dcs_instance_list_id dcs_instance_list_name dcs_instance_list_engine "
+     "dcs_instance_list_engine_version dcs_instance_list_status dcs_instance_list_status_text dcs_instance_list_free",
+     row_listing},
 };
 
 static void setup(void) {

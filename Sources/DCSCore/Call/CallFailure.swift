@@ -29,6 +29,13 @@ public struct CallFailure: Error, Sendable, Equatable {
 }
 
 extension CallFailure {
+    /// The same failure, its message starting with `prefix` ("wave 2 of 3: ").
+    func prefixed(_ prefix: String) -> CallFailure {
+        var copy = self
+        copy.message = prefix + message
+        return copy
+    }
+
     /// A non-2xx answer: DCS_EAPI (or DCS_EPROTOCOL for a status the API never gives), with the
     /// service's code, message and request id; `note` is appended to the message.
     static func answered(_ answer: ServiceAnswer, note: String = "") -> CallFailure {

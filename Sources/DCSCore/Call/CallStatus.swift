@@ -10,6 +10,7 @@ public enum CallStatus: Int32, Sendable {
     case protocolError = -6
     case outOfMemory = -7
     case cancelled = -8
+    case stopped = -9
 
     public var isError: Bool { rawValue < 0 }
 }

@@ -8,8 +8,10 @@ struct InstanceWaiter: Sendable {
     /// Waits up to `timeoutMs`. One request per instance at a time, round after round, with a
     /// growing pause between rounds. A refusal that no later poll can change (400, 401, 403)
     /// ends the wait; anything else a poll meets (a timeout, a 5xx, a reset) is tried again next
-    /// round.
-    func wait(ids: [String], timeoutMs: UInt32, cancel: CancelToken?) -> CallReport {
+    /// round. `decided(index, outcome)` is told each id's outcome as soon as it is final, the
+    /// ones still waited for when the wait ends included.
+    func wait(ids: [String], timeoutMs: UInt32, cancel: CancelToken?,
+              decided: (Int, InstanceOutcome) -> Void = { _, _ in }) -> CallReport {
         let control = CallControl(deadlineMs: max(timeoutMs, 1), cancel: cancel)
         var outcomes = [InstanceOutcome?](repeating: nil, count: ids.count)
         var lastSeen = [String](repeating: "no answer yet", count: ids.count)
@@ -35,12 +37,14 @@ struct InstanceWaiter: Sendable {
                     outcomes[index] = .failed
                 case let .failure(failure) where [400, 401, 403].contains(failure.httpStatus):
                     query.sender.log(.error, "waiting stopped: \(failure.message)")
+                    for index in ids.indices where outcomes[index] == nil { decided(index, .unknown) }
                     return waitReport(ids, outcomes.map { $0 ?? .unknown }, failure: redactor.redact(failure))
                 case let .failure(failure):
                     lastSeen[index] = failure.message
                     runningStreak[index] = 0
                 }
                 if let outcome = outcomes[index] {
+                    decided(index, outcome)
                     query.sender.log(.info, "instance \(ids[index]) is \(lastSeen[index]): \(outcome == .success ? "running" : "failed")")
                 }
             }
@@ -51,6 +55,7 @@ struct InstanceWaiter: Sendable {
             pauseMs = min(Self.maxPauseMs, pauseMs * 3 / 2)
         }
 
+        for index in ids.indices where outcomes[index] == nil { decided(index, .unknown) }
         let final = outcomes.map { $0 ?? .unknown }
         let waiting = ids.indices.filter { outcomes[$0] == nil }.map { "\(ids[$0]) (\(lastSeen[$0]))" }
         let failed = ids.indices.filter { outcomes[$0] == .failed }.map { "\(ids[$0]) (\(lastSeen[$0]))" }

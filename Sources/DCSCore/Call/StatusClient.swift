@@ -14,6 +14,7 @@ public final class StatusClient: Sendable {
     private let statusPath: String
     private let query: StatusQuery
     private let waiter: InstanceWaiter
+    private let lister: InstanceLister
 
     public convenience init(configuration: ClientConfiguration) {
         let proxy: CurlTransport.Proxy
@@ -36,19 +37,41 @@ public final class StatusClient: Sendable {
         statusPath = "/v2/\(configuration.projectID)/instances/status"
         query = StatusQuery(sender: sender)
         waiter = InstanceWaiter(query: query, redactor: redactor)
+        lister = InstanceLister(sender: sender)
     }
 
     /// Acts on `ids` (already checked by `InstanceIDs.validate`), one request per chunk, and
     /// reports one outcome per id in order. Stops at the first chunk that fails. A non-zero
     /// `deadlineMs` bounds the whole call, retries and their waits included; `cancel` ends it early.
     /// A non-zero `waitRunningMs` then waits for the instances the service acted on (see
-    /// `waitRunning`), and their outcome becomes the wait's.
+    /// `waitRunning`), and their outcome becomes the wait's. `rollout` rolls the call over the
+    /// ids in waves (`RollingCall`); `progress` is told how it goes.
     public func perform(_ action: InstanceAction, ids: [String], deadlineMs: UInt32 = 0,
-                        cancel: CancelToken? = nil, waitRunningMs: UInt32 = 0) -> CallReport {
+                        cancel: CancelToken? = nil, waitRunningMs: UInt32 = 0, rollout: Rollout = Rollout(),
+                        progress: ((Progress) -> Void)? = nil) -> CallReport {
         let control = CallControl(deadlineMs: deadlineMs, cancel: cancel)
-        let report = act(action, ids: ids, control: control)
-        guard waitRunningMs > 0 else { return report }
-        return waitForActed(report, waitRunningMs: waitRunningMs, control: control)
+        guard rollout.waveSize > 0 || progress != nil else {
+            // The call of practice: one wave, nobody watching.
+            let report = act(action, ids: ids, control: control)
+            guard waitRunningMs > 0 else { return report }
+            return waitForActed(report, waitRunningMs: waitRunningMs, control: control)
+        }
+        var rolling = RollingCall(ids: ids, rollout: rollout, observe: progress)
+        let report = rolling.run(control: control, log: { sender.log($0, $1) }) { waveIDs, decided in
+            let acted = act(action, ids: waveIDs, control: control)
+            guard waitRunningMs > 0 else { return .init(report: acted, actionFailed: acted.status.isError) }
+            // What the wait will not change is final now; the rest as the wait decides it.
+            for index in acted.outcomes.indices where acted.outcomes[index] != .success { decided(index, acted.outcomes[index]) }
+            return .init(report: waitForActed(acted, waitRunningMs: waitRunningMs, control: control, decided: decided),
+                         actionFailed: acted.status.isError)
+        }
+        return report.failure.map { _ in redactedReport(report) } ?? report
+    }
+
+    /// The project's instances that `filter` selects, every page read (see `InstanceLister`).
+    public func listInstances(_ filter: ListFilter, deadlineMs: UInt32 = 0, cancel: CancelToken? = nil)
+        -> Result<[ListedInstance], CallFailure> {
+        lister.list(filter, control: CallControl(deadlineMs: deadlineMs, cancel: cancel)).mapError(redactor.redact)
     }
 
     /// The status of one instance. `id` has passed `InstanceIDs.validate`.
@@ -67,12 +90,13 @@ public final class StatusClient: Sendable {
 
     /// The acted-on instances of `report`, waited for. The call's status: the action's if it
     /// failed; else the wait's if it failed; else partial if any instance did not end RUNNING.
-    private func waitForActed(_ report: CallReport, waitRunningMs: UInt32, control: CallControl) -> CallReport {
+    private func waitForActed(_ report: CallReport, waitRunningMs: UInt32, control: CallControl,
+                              decided: (Int, InstanceOutcome) -> Void = { _, _ in }) -> CallReport {
         let acted = report.outcomes.indices.filter { report.outcomes[$0] == .success }
         guard !acted.isEmpty else { return report }
         let left = control.deadline.remainingMs().map { UInt32(clamping: max($0, 1)) } ?? waitRunningMs
         let waited = waiter.wait(ids: acted.map { report.instanceIDs[$0] }, timeoutMs: min(waitRunningMs, left),
-                                 cancel: control.cancel)
+                                 cancel: control.cancel) { position, outcome in decided(acted[position], outcome) }
         var combined = report
         for (position, index) in acted.enumerated() {
             combined.outcomes[index] = waited.outcomes[position]
@@ -88,6 +112,12 @@ public final class StatusClient: Sendable {
             combined.failure = report.status == .partial ? report.failure : waited.failure
         }
         return combined
+    }
+
+    private func redactedReport(_ report: CallReport) -> CallReport {
+        var redacted = report
+        redacted.failure = report.failure.map(redactor.redact)
+        return redacted
     }
 
     private func act(_ action: InstanceAction, ids: [String], control: CallControl) -> CallReport {

@@ -18,8 +18,14 @@ struct RetryPolicy: Sendable {
     /// Past this, a refused signature is taken for a clock problem: the gateway allows 15 minutes.
     static let tolerableSkewSeconds = 300
 
-    /// DCS's codes for "the instance cannot take this now", in both of its spellings.
-    static let busyCodes: Set<String> = ["DCS.4049", "DCS.4111", "DCS.4017", "111400049", "111400111", "111400017"]
+    /// DCS's codes for "the instance cannot take this now": those Terraform's provider retries
+    /// for every DCS operation, and DCS.4017 (a background task), each in both of its spellings
+    /// (DCS.4NNN and 111400NNN), and the billing side's "another operation is being performed".
+    static let busyCodes: Set<String> = {
+        let numbers = ["4017", "4026", "4049", "4096", "4097", "4111", "4113", "4114", "4115", "4116", "4117", "4118",
+                       "4120", "4121", "4975"]
+        return Set(numbers.flatMap { ["DCS.\($0)", "111400\($0.dropFirst())"] } + ["CBC.99003651"])
+    }()
 
     enum Verdict: Equatable {
         case final

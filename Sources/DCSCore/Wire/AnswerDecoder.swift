@@ -156,3 +156,56 @@ enum AnswerDecoder {
         return ErrorDetails(code: "", message: "\(kind) that is not a DCS error (\(body.count) bytes): \(text)", requestID: "")
     }
 }
+
+extension AnswerDecoder {
+    /// One instance of a listing page; a member the answer lacks (or gives as null) is "".
+    struct ListedEntry: Equatable {
+        var id = "", name = "", status = "", engine = "", engineVersion = ""
+    }
+
+    /// One page of `GET /v2/{project_id}/instances`: `{"instance_num": N, "instances": [{...}]}`,
+    /// other members ignored; `instanceNum` nil when absent or null. nil for anything else, and for
+    /// an instance without an `instance_id`. Decodable: `struct { let instance_num: Int?; let
+    /// instances: [struct { let instance_id: String; let name, status, engine, engine_version:
+    /// String? }] }`.
+    static func instancePage(_ body: [UInt8]) -> (instanceNum: Int?, entries: [ListedEntry])? {
+        JSONCursor.read(body) { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+            var instanceNum: Int?
+            var entries: [ListedEntry]?
+            try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                switch key {
+                case "instance_num":
+                    if try cursor.takeNull() { return }
+                    // A count written 2500, 2500.0 or 2.5e3 alike, as JSONDecoder reads an Int.
+                    let text = try cursor.numberText()
+                    guard let number = Int(text) ?? Double(text).flatMap({ $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil })
+                    else { throw JSONCursor.Refused() }
+                    instanceNum = number
+                case "instances":
+                    var read: [ListedEntry] = []
+                    try cursor.array { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                        var entry = ListedEntry()
+                        var hasID = false
+                        try cursor.object { (key: String, cursor: inout JSONCursor) throws(JSONCursor.Refused) in
+                            switch key {
+                            case "instance_id": entry.id = try cursor.string(); hasID = true
+                            case "name": entry.name = try cursor.optionalString() ?? ""
+                            case "status": entry.status = try cursor.optionalString() ?? ""
+                            case "engine": entry.engine = try cursor.optionalString() ?? ""
+                            case "engine_version": entry.engineVersion = try cursor.optionalString() ?? ""
+                            default: try cursor.skipValue()
+                            }
+                        }
+                        guard hasID else { throw JSONCursor.Refused() }
+                        read.append(entry)
+                    }
+                    entries = read
+                default:
+                    try cursor.skipValue()
+                }
+            }
+            guard let entries else { throw JSONCursor.Refused() }
+            return (instanceNum, entries)
+        }
+    }
+}

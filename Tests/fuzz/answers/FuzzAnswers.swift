@@ -43,6 +43,12 @@ struct ErrorShape: Decodable {
 
 struct InstanceShape: Decodable { let status: String }
 
+struct PageShape: Decodable {
+    struct Entry: Decodable { let instance_id: String; let name, status, engine, engine_version: String? }
+    let instance_num: Int?
+    let instances: [Entry]
+}
+
 /// The library reads every answer without Foundation (ResultsScanner, JSONCursor): it must read
 /// what JSONDecoder reads, the same way, and refuse what it refuses; and JSONDecoder must read
 /// back, unchanged, every body StatusRequestBody writes (here with ids made of the input's bytes).
@@ -65,6 +71,15 @@ func checkReadersAgreeWithFoundation(_ body: [UInt8]) {
     agree(AnswerDecoder.errorBody(body), error, "an error body")
     let status = (try? decoder.decode(InstanceShape.self, from: Data(body))).map { InstanceStatus(serviceName: $0.status) }
     agree(AnswerDecoder.instanceStatus(body: body), status, "an instance status")
+    let page = (try? decoder.decode(PageShape.self, from: Data(body))).map { page in
+        [String(describing: page.instance_num)] + page.instances.flatMap {
+            [$0.instance_id, $0.name ?? "", $0.status ?? "", $0.engine ?? "", $0.engine_version ?? ""]
+        }
+    }
+    let ours = AnswerDecoder.instancePage(body).map { page in
+        [String(describing: page.instanceNum)] + page.entries.flatMap { [$0.id, $0.name, $0.status, $0.engine, $0.engineVersion] }
+    }
+    agree(ours, page, "a listing page")
 
     struct Body: Decodable { let action: String; let instances: [String] }
     let madeUpIDs = body.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
