@@ -61,6 +61,7 @@ class Emulator:
         command = [self.binary, *(credential_args() if test_credentials else []), *args, "--port", "0"]
         log = tempfile.NamedTemporaryFile(prefix="dcs-emulator-", suffix=".log", delete=False)
         self.log_path = log.name
+        self._stopped_log = None  # the log's text once stopped: the file is then removed
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=log, text=True, env=env)
@@ -161,7 +162,9 @@ class Emulator:
     # Process -------------------------------------------------------------------------------
 
     def log_text(self):
-        """What the emulator wrote on stderr so far."""
+        """What the emulator wrote on stderr so far (all of it, once stopped)."""
+        if self._stopped_log is not None:
+            return self._stopped_log
         with open(self.log_path, encoding="utf-8", errors="replace") as log:
             return log.read()
 
@@ -175,6 +178,10 @@ class Emulator:
                 self._process.wait()
         if self._process.stdout:
             self._process.stdout.close()
+        # Kept in memory, not in /tmp: a test run starts hundreds of emulators.
+        if self._stopped_log is None and os.path.exists(self.log_path):
+            self._stopped_log = self.log_text()
+            os.unlink(self.log_path)
 
     def __enter__(self):
         return self
