@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "dcs-fuzz-arguments",
-            dependencies: ["DCS", "DCSFuzzSupport"],
+            dependencies: ["DCS", "CDCS", "DCSFuzzSupport"],
             path: "Tests/fuzz/arguments"
         ),
     ]

@@ -595,7 +595,7 @@ typedef struct dcs_list_filter {
     unsigned int version;     /* DCS_LIST_FILTER_VERSION */
     const char *name;         /* NULL: any name. Otherwise instances whose name contains it (the
                                  service's fuzzy match), or is exactly it with name_exact */
-    int name_exact;           /* non-zero: name must match exactly */
+    int name_exact;           /* non-zero: name must match exactly (DCS_EINVAL without a name) */
     const char *status;       /* NULL: any status. Otherwise the service's name of one
                                  ("RUNNING"; see dcs_instance_status_name): upper-case letters
                                  and '_' */

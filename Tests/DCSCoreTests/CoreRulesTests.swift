@@ -465,6 +465,10 @@ struct ReadersAgreeWithJSONDecoderTests {
         #"{"instances":[{"instance_id":5}]}"#, #"{"instances":[{"instance_id":"a","status":7}]}"#,
         #"{"instances":[{"instance_id":"a","instance_id":"b"}]}"#, #"{"instances":null}"#, #"{"instances":{}}"#,
         #"{"instance_num":1E2,"instances":[]}"#, #"{"instance_num":100e-2,"instances":[]}"#,
+        #"{"instance_num":-.5e3,"instances":[]}"#,  // found by dcs-fuzz-answers
+        #"{"instance_num":01,"instances":[]}"#, #"{"instance_num":1.,"instances":[]}"#, #"{"instance_num":1e,"instances":[]}"#,
+        #"{"instance_num":+1,"instances":[]}"#, #"{"instance_num":1e+2,"instances":[]}"#, #"{"instance_num":-0.0,"instances":[]}"#,
+        #"{"instance_num":1-2,"instances":[]}"#, #"{"instance_num":0e0,"instances":[]}"#,
     ]
 
     @Test(arguments: pages) func the_same_page(_ text: String) {

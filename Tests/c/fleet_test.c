@@ -117,7 +117,7 @@ static void rolling_restart_stops_at_the_gate(void) {
     CHECK(dcs_error_status(call.err) == DCS_ESTOPPED);
     CHECK_CONTAINS(dcs_error_message(call.err), "stopped after wave 2 of 3");
     CHECK_CONTAINS(dcs_error_message(call.err), "roll-07 (unknown)");
-    CHECK_CONTAINS(dcs_error_message(call.err), "waves 3 to 3 (2 ids) not sent");
+    CHECK_CONTAINS(dcs_error_message(call.err), "; wave 3 (2 ids) not sent");
     /* Waves 1 and 2 carry the request id of their answers; wave 3 none. */
     CHECK(strlen(dcs_results_request_id(call.results, 0)) > 0);
     CHECK(strlen(dcs_results_request_id(call.results, 9)) > 0);
@@ -153,25 +153,34 @@ static void rolling_restart_keeps_going_past_failures(void) {
     dcs_client_free(client);
 }
 
-/* The progress callback cancels at the end of wave 1: nothing of wave 2 is sent. */
-static void cancel_between_waves_sends_nothing_more(void) {
+/* The progress callback cancels at the end of wave 1: nothing of wave 2 is sent, whether the
+ * cancel is seen during the pause or, without one, before the next wave starts. */
+static void cancel_between_waves(uint32_t pause_ms) {
     dcs_client *client = client_from_env();
     struct progress_log log = {0};
     log.cancel_after_wave = dcs_cancel_new();
     dcs_call_options options = rolling_options(&log);
     options.cancel = log.cancel_after_wave;
-    options.wave_pause_ms = 200;
+    options.wave_pause_ms = pause_ms;
     struct call call = {0};
     call.status = dcs_call(client, DCS_ACTION_RESTART, rolling_ids, ROLLING_COUNT, &options, &call.results, &call.err);
     CHECK_STATUS(call.status, DCS_ECANCELED);
     dcs_outcome want[ROLLING_COUNT];
     for (size_t i = 0; i < ROLLING_COUNT; i++) want[i] = i < 5 ? DCS_OUTCOME_SUCCESS : DCS_OUTCOME_NOT_SENT;
     check_results(call.results, rolling_ids, want, ROLLING_COUNT);
-    CHECK_CONTAINS(dcs_error_message(call.err), "cancelled before wave 2 of 3");
+    CHECK_CONTAINS(dcs_error_message(call.err), "cancelled before wave 2 of 3: waves 2 to 3 (7 ids) not sent");
+    /* Cancelled at the end of wave 1: wave 2 never starts, its ids get no INSTANCE_DONE each. */
+    CHECK(events_of(&log, DCS_PROGRESS_WAVE_START) == 1);
+    CHECK(events_of(&log, DCS_PROGRESS_INSTANCE_DONE) == 5);
     check_final_progress(&log, call.results);
     call_free(&call);
     dcs_cancel_free(log.cancel_after_wave);
     dcs_client_free(client);
+}
+
+static void cancel_between_waves_sends_nothing_more(void) {
+    cancel_between_waves(200);
+    cancel_between_waves(0);
 }
 
 /* A pause longer than the time left ends the call at once, before the next wave. */

@@ -125,6 +125,10 @@ extension ListFilter {
     public static func checked(name: [UInt8]?, nameExact: Bool, status: [UInt8]?, tags: [[UInt8]],
                                field: (String) -> String) throws(ArgumentError) -> ListFilter {
         var filter = ListFilter(nameExact: nameExact)
+        // An exact match of no name would list every instance: surely not what was meant.
+        if nameExact && name == nil {
+            throw ArgumentError("\(field("name_exact")) is set but \(field("name")) is NULL: give the name to match")
+        }
         if let name {
             filter.name = try text(name, field("name"), minBytes: 1, maxBytes: maxNameBytes)
         }

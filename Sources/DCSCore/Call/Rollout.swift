@@ -93,6 +93,13 @@ struct RollingCall {
                                 status: .ok, failure: nil)
         var last: WaveResult?
         for (number, range) in waves.enumerated() {
+            // A cancel or the deadline since the last wave (a progress callback may have
+            // cancelled): the next wave does not start.
+            if number > 0, let stop = control.isCancelled ? CallStop.cancel : control.deadline.remainingMs().map({ $0 <= 0 }) == true ? .deadline : nil {
+                let cause = stop == .cancel ? "cancelled" : "the call's deadline of \(control.deadline.milliseconds) ms passed"
+                return end(report, at: nil, status: stop.status, failure: CallFailure(
+                    status: stop.status, message: "\(cause) before wave \(number + 1) of \(waves.count): \(Self.notSent(from: number, of: waves.count, ids: ids.count - range.lowerBound))"))
+            }
             progress.wave = number + 1
             progress.notStarted -= range.count
             progress.inProgress = range.count
@@ -117,7 +124,7 @@ struct RollingCall {
             if !troubled.isEmpty && !rollout.keepGoing && !isLast {
                 let message = "stopped after wave \(number + 1) of \(waves.count): \(troubled.count) of \(range.count) instances did not end RUNNING: "
                     + Self.list(troubled.map { "\(ids[$0]) (\(report.outcomes[$0].name))" })
-                    + "; waves \(number + 2) to \(waves.count) (\(ids.count - range.upperBound) ids) not sent"
+                    + "; " + Self.notSent(from: number + 1, of: waves.count, ids: ids.count - range.upperBound)
                 log(.error, message)
                 return end(report, at: range, status: .stopped,
                            failure: CallFailure(status: .stopped, message: message))
@@ -127,11 +134,11 @@ struct RollingCall {
                 let pause = Int(rollout.pauseMs)
                 if let left = control.deadline.remainingMs(), left <= pause {
                     return end(report, at: nil, status: .timeout, failure: CallFailure(
-                        status: .timeout, message: "the call's deadline of \(control.deadline.milliseconds) ms comes before wave \(number + 2) of \(waves.count): it and later waves not sent"))
+                        status: .timeout, message: "the call's deadline of \(control.deadline.milliseconds) ms comes before wave \(number + 2) of \(waves.count): \(Self.notSent(from: number + 1, of: waves.count, ids: ids.count - range.upperBound))"))
                 }
                 if control.sleep(milliseconds: pause) {
                     return end(report, at: nil, status: .cancelled, failure: CallFailure(
-                        status: .cancelled, message: "cancelled before wave \(number + 2) of \(waves.count): it and later waves not sent"))
+                        status: .cancelled, message: "cancelled before wave \(number + 2) of \(waves.count): \(Self.notSent(from: number + 1, of: waves.count, ids: ids.count - range.upperBound))"))
                 }
             }
         }
@@ -181,6 +188,12 @@ struct RollingCall {
         guard let observe else { return }
         progress.event = event
         observe(progress)
+    }
+
+    /// "wave 3 (2 ids) not sent", "waves 3 to 5 (12 ids) not sent": `first` counts from 0.
+    private static func notSent(from first: Int, of count: Int, ids: Int) -> String {
+        let waves = first + 1 == count ? "wave \(count)" : "waves \(first + 1) to \(count)"
+        return "\(waves) (\(ids) ids) not sent"
     }
 
     private static func list(_ items: [String]) -> String {

@@ -176,11 +176,7 @@ extension AnswerDecoder {
                 switch key {
                 case "instance_num":
                     if try cursor.takeNull() { return }
-                    // A count written 2500, 2500.0 or 2.5e3 alike, as JSONDecoder reads an Int.
-                    let text = try cursor.numberText()
-                    guard let number = Int(text) ?? Double(text).flatMap({ $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil })
-                    else { throw JSONCursor.Refused() }
-                    instanceNum = number
+                    instanceNum = try cursor.integer()
                 case "instances":
                     var read: [ListedEntry] = []
                     try cursor.array { (cursor: inout JSONCursor) throws(JSONCursor.Refused) in

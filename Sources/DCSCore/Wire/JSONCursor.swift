@@ -81,6 +81,38 @@ struct JSONCursor {
         return Substring(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 
+    /// A whole number, as JSONDecoder reads an Int: strict JSON number syntax (RFC 8259), written
+    /// 2500, 2500.0 or 2.5e3 alike; refused when it has a fraction or is too large.
+    mutating func integer() throws(Refused) -> Int {
+        let text = try numberText()
+        guard Self.isStrictNumber(text.utf8) else { throw Refused() }
+        if let whole = Int(text) { return whole }
+        guard let value = Double(text), value == value.rounded(), abs(value) < 1e15 else { throw Refused() }
+        return Int(value)
+    }
+
+    /// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    private static func isStrictNumber(_ bytes: Substring.UTF8View) -> Bool {
+        var rest = bytes[...]
+        func digits() -> Int {
+            let count = rest.prefix { (0x30...0x39).contains($0) }.count
+            rest = rest.dropFirst(count)
+            return count
+        }
+        if rest.first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+        if rest.first == UInt8(ascii: "0") { rest = rest.dropFirst() } else if digits() == 0 { return false }
+        if rest.first == UInt8(ascii: ".") {
+            rest = rest.dropFirst()
+            if digits() == 0 { return false }
+        }
+        if rest.first == UInt8(ascii: "e") || rest.first == UInt8(ascii: "E") {
+            rest = rest.dropFirst()
+            if rest.first == UInt8(ascii: "+") || rest.first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+            if digits() == 0 { return false }
+        }
+        return rest.isEmpty
+    }
+
     /// The members of an object: `member(key, &cursor)` reads (or skips) each value. Keys come
     /// as decoded; a key seen before is skipped, its first value standing, as in JSONDecoder.
     mutating func object(_ member: (String, inout JSONCursor) throws(Refused) -> Void) throws(Refused) {

@@ -2,6 +2,7 @@
 // call them: config setters, client creation, and an operation. Built with
 // -sanitize=fuzzer and -D DCS_FUZZ (scripts/fuzz.sh), libFuzzer drives it; built plainly, it replays
 // the files it is given, so that the committed corpus runs as a regression test.
+import struct CDCS.dcs_list_filter
 import DCS
 import DCSFuzzSupport
 #if canImport(Glibc)
@@ -10,6 +11,7 @@ import Glibc
 
 /// Input: one byte of flags, then NUL-separated fields: endpoint, region, project id, AK, SK,
 /// security token, IAM token, CA file, then instance ids. A flag bit turns a field into NULL.
+/// The ids serve as a listing's filter too: name, status, then tags.
 func exercise(_ input: [UInt8]) {
     guard let flags = input.first else { return }
     let fields = input.dropFirst().split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
@@ -77,6 +79,24 @@ func exercise(_ input: [UInt8]) {
         }
     }
     ids.removeAll()
+    list(client, idFields, strings: strings, exactName: flags & 1 != 0)
+}
+
+/// A listing with the fields as its filter: refused before sending, or by the closed port.
+func list(_ client: OpaquePointer, _ fields: [[UInt8]], strings: CStrings, exactName: Bool) {
+    var tags: [UnsafePointer<CChar>?] = fields.dropFirst(2).map { strings.make($0) }
+    var list: OpaquePointer?
+    var error: OpaquePointer?
+    let status = tags.withUnsafeMutableBufferPointer { buffer in
+        var filter = dcs_list_filter(version: 1, name: fields.first.map { strings.make($0) }, name_exact: exactName ? 1 : 0,
+                                     status: fields.count > 1 ? strings.make(fields[1]) : nil,
+                                     tags: UnsafePointer(buffer.baseAddress), tag_count: buffer.count)
+        return dcs_list_instances(client, &filter, nil, &list, &error)
+    }
+    defer { dcs_error_free(error) }
+    require(status == -1 || status == -3, "a listing: DCS_EINVAL or DCS_ETRANSPORT, got \(status)")
+    require(list == nil, "no list for a refused listing")
+    require(dcs_error_message(error).pointee != 0, "a listing's message")
 }
 
 func require(_ condition: Bool, _ what: String) {
