@@ -26,16 +26,24 @@ func cancelEvent(event string) {
 // watching goroutine, waits until it no longer touches the token (it may be
 // triggering it at that very moment), and only then frees the token: call it
 // once, after the C call returned. For a ctx that can never be done (no
-// Done channel) the token is nil: the call is not cancellable, and no
-// goroutine is started.
-func watchContext(ctx context.Context) (token *C.dcs_cancel, release func(), err *Error) {
+// Done channel) no goroutine is started, and the token is nil (the call is
+// not cancellable) unless the call needs one anyway: a call with a Progress
+// func, which stops the call through the token when the func panics.
+func watchContext(ctx context.Context, needToken bool) (token *C.dcs_cancel, release func(), err *Error) {
 	done := ctx.Done()
-	if done == nil {
+	if done == nil && !needToken {
 		return nil, func() {}, nil
 	}
 	token = C.dcs_cancel_new()
 	if token == nil {
 		return nil, nil, &Error{Status: StatusNoMemory, Message: "out of memory"}
+	}
+	free := func() {
+		cancelEvent("free")
+		C.dcs_cancel_free(token)
+	}
+	if done == nil {
+		return token, free, nil
 	}
 	stop := make(chan struct{})
 	finished := make(chan struct{})
@@ -52,8 +60,7 @@ func watchContext(ctx context.Context) (token *C.dcs_cancel, release func(), err
 	release = func() {
 		close(stop)
 		<-finished
-		cancelEvent("free")
-		C.dcs_cancel_free(token)
+		free()
 	}
 	return token, release, nil
 }

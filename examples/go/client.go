@@ -3,17 +3,6 @@ package dcs
 /*
 #include <stdlib.h>
 #include "dcs.h"
-
-// dcs_call_options_init starts from DCS_CALL_OPTIONS_INIT, so that a field a
-// later header adds keeps its default.
-static dcs_call_options dcs_go_call_options(uint32_t deadline_ms, dcs_cancel *cancel, uint32_t wait_running_ms) {
-	dcs_call_options options;
-	dcs_call_options_init(&options, sizeof options);
-	options.deadline_ms = deadline_ms;
-	options.cancel = cancel;
-	options.wait_running_ms = wait_running_ms;
-	return options;
-}
 */
 import "C"
 
@@ -82,13 +71,13 @@ func (c *Client) Close() error {
 // Restart force-restarts the instances. See Client.Flush for results, errors
 // and ctx.
 func (c *Client) Restart(ctx context.Context, ids ...string) ([]Result, error) {
-	return c.act(ctx, C.DCS_ACTION_RESTART, 0, ids)
+	return c.Call(ctx, ActionRestart, ids, CallOptions{})
 }
 
 // SoftRestart restarts the Redis process of the instances only. See
 // Client.Flush for results, errors and ctx.
 func (c *Client) SoftRestart(ctx context.Context, ids ...string) ([]Result, error) {
-	return c.act(ctx, C.DCS_ACTION_SOFT_RESTART, 0, ids)
+	return c.Call(ctx, ActionSoftRestart, ids, CallOptions{})
 }
 
 // Flush deletes all data of the instances (Redis 4.0 and later); it cannot be
@@ -117,7 +106,7 @@ func (c *Client) SoftRestart(ctx context.Context, ids ...string) ([]Result, erro
 // the service refused, waiting for a retry, keeps its outcome
 // (OutcomeFailed after a busy refusal) and the error its HTTP status and code.
 func (c *Client) Flush(ctx context.Context, ids ...string) ([]Result, error) {
-	return c.act(ctx, C.DCS_ACTION_FLUSH, 0, ids)
+	return c.Call(ctx, ActionFlush, ids, CallOptions{})
 }
 
 // RestartAndWait restarts the instances, then waits up to wait (and within
@@ -135,13 +124,13 @@ func (c *Client) Flush(ctx context.Context, ids ...string) ([]Result, error) {
 // StatusInvalid and nothing is sent. ctx as for Flush: cancelling it also
 // ends the wait.
 func (c *Client) RestartAndWait(ctx context.Context, wait time.Duration, ids ...string) ([]Result, error) {
-	return c.actAndWait(ctx, C.DCS_ACTION_RESTART, wait, ids)
+	return c.callAndWait(ctx, ActionRestart, wait, ids)
 }
 
 // SoftRestartAndWait soft-restarts the instances, then waits as
 // RestartAndWait does.
 func (c *Client) SoftRestartAndWait(ctx context.Context, wait time.Duration, ids ...string) ([]Result, error) {
-	return c.actAndWait(ctx, C.DCS_ACTION_SOFT_RESTART, wait, ids)
+	return c.callAndWait(ctx, ActionSoftRestart, wait, ids)
 }
 
 // FlushAndWait flushes the instances, then waits as RestartAndWait does. A
@@ -149,22 +138,15 @@ func (c *Client) SoftRestartAndWait(ctx context.Context, wait time.Duration, ids
 // flushed ones serve (it polls each at least twice); dcsctl flush --wait
 // does this.
 func (c *Client) FlushAndWait(ctx context.Context, wait time.Duration, ids ...string) ([]Result, error) {
-	return c.actAndWait(ctx, C.DCS_ACTION_FLUSH, wait, ids)
+	return c.callAndWait(ctx, ActionFlush, wait, ids)
 }
 
-func (c *Client) actAndWait(ctx context.Context, action C.dcs_action, wait time.Duration, ids []string) ([]Result, error) {
-	ms, err := positiveMillis("wait", wait)
-	if err != nil {
+// callAndWait is Call with a Wait that must be positive: 0 would not wait.
+func (c *Client) callAndWait(ctx context.Context, action Action, wait time.Duration, ids []string) ([]Result, error) {
+	if _, err := positiveMillis("wait", wait); err != nil {
 		return nil, err
 	}
-	return c.act(ctx, action, ms, ids)
-}
-
-func (c *Client) act(ctx context.Context, action C.dcs_action, waitMs uint32, ids []string) ([]Result, error) {
-	return c.run(ctx, ids, waitMs, func(h *C.dcs_client, array **C.char, count C.size_t, options *C.dcs_call_options,
-		out **C.dcs_results, cerr **C.dcs_error) C.dcs_status {
-		return C.dcs_call(h, action, array, count, options, out, cerr)
-	})
+	return c.Call(ctx, action, ids, CallOptions{Wait: wait})
 }
 
 // WaitRunning waits until each instance is RUNNING (reported twice in a
@@ -186,8 +168,8 @@ func (c *Client) WaitRunning(ctx context.Context, timeout time.Duration, ids ...
 	if err != nil {
 		return nil, err
 	}
-	return c.run(ctx, ids, 0, func(h *C.dcs_client, array **C.char, count C.size_t, options *C.dcs_call_options,
-		out **C.dcs_results, cerr **C.dcs_error) C.dcs_status {
+	return c.run(ctx, ids, callSettings{}, nil, func(h *C.dcs_client, array **C.char, count C.size_t,
+		options *C.dcs_call_options, out **C.dcs_results, cerr **C.dcs_error) C.dcs_status {
 		return C.dcs_wait_running_with(h, array, count, C.uint32_t(ms), options, out, cerr)
 	})
 }
@@ -235,9 +217,10 @@ type cCall func(h *C.dcs_client, array **C.char, count C.size_t, options *C.dcs_
 	out **C.dcs_results, cerr **C.dcs_error) C.dcs_status
 
 // run makes one C call on ids: Go's own checks, the ids copied into C
-// memory, ctx turned into deadline_ms and a cancel token, the results and
-// error copied back into Go.
-func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCall) ([]Result, error) {
+// memory, ctx turned into deadline_ms and a cancel token, report (nil: none)
+// reached through a cgo.Handle, the results and error copied back into Go.
+func (c *Client) run(ctx context.Context, ids []string, settings callSettings, report func(Progress),
+	call cCall) ([]Result, error) {
 	if c == nil {
 		return nil, &Error{Status: StatusInvalid, Message: "client is nil"}
 	}
@@ -261,9 +244,24 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 	defer free()
 	count := len(ids)
 
-	options, bounds, berr := boundCall(ctx, waitMs)
+	var progress *progressState
+	var progressHandle cgo.Handle
+	if report != nil {
+		progress = &progressState{report: report, ctx: ctx}
+		progressHandle = newProgressHandle(progress)
+		// Deleted once the call returned, also when the panic of report goes on.
+		defer deleteProgressHandle(progressHandle)
+	}
+	options, bounds, berr := boundCall(ctx, settings, progressHandle)
 	if berr != nil {
 		return notSent(ids), berr
+	}
+	if err := checkRollingKnown(settings, &options); err != nil {
+		bounds.release()
+		return nil, err
+	}
+	if progress != nil {
+		progress.token = options.cancel
 	}
 	var cresults *C.dcs_results
 	var cerr *C.dcs_error
@@ -272,6 +270,10 @@ func (c *Client) run(ctx context.Context, ids []string, waitMs uint32, call cCal
 	bounds.release()
 
 	results := takeResults(cresults)
+	if progress != nil && progress.panicked {
+		C.dcs_error_free(cerr)
+		panic(progress.panicValue)
+	}
 	if status == C.DCS_OK {
 		C.dcs_error_free(cerr) // NULL on DCS_OK; freed should a library ever differ
 		return results, nil
@@ -288,9 +290,10 @@ type callBounds struct {
 }
 
 // boundCall measures ctx's deadline right before the call; a ctx already done
-// is the error of a call that sends nothing. The options are returned apart:
-// cgo may be given a pointer to them, not to memory that holds Go pointers.
-func boundCall(ctx context.Context, waitMs uint32) (C.dcs_call_options, *callBounds, *Error) {
+// is the error of a call that sends nothing. progress is the handle of the
+// call's progressState (0: none). The options are returned apart: cgo may be
+// given a pointer to them, not to memory that holds Go pointers.
+func boundCall(ctx context.Context, settings callSettings, progress cgo.Handle) (C.dcs_call_options, *callBounds, *Error) {
 	var b callBounds
 	var options C.dcs_call_options
 	var deadlineMs uint32
@@ -307,12 +310,13 @@ func boundCall(ctx context.Context, waitMs uint32) (C.dcs_call_options, *callBou
 	}
 	// Should ctx end from here on, the token stops the call (at once, with
 	// nothing sent, when that happens before the call starts).
-	token, release, werr := watchContext(ctx)
+	// A progress func stops the call through the token when it panics.
+	token, release, werr := watchContext(ctx, progress != 0)
 	if werr != nil {
 		return options, nil, werr
 	}
 	b.release = release
-	options = C.dcs_go_call_options(C.uint32_t(deadlineMs), token, C.uint32_t(waitMs))
+	options = callOptions(settings, deadlineMs, token, progress)
 	return options, &b, nil
 }
 
@@ -321,7 +325,9 @@ func boundCall(ctx context.Context, waitMs uint32) (C.dcs_call_options, *callBou
 func (b *callBounds) explain(ctx context.Context, err *Error) *Error {
 	switch {
 	case err.Status == StatusCancelled:
-		// Only the watching goroutine triggers the token, when ctx is done.
+		// The token is triggered when ctx is done (by the watching goroutine,
+		// or by a Progress func's trampoline), or when a Progress func
+		// panicked, which never returns here.
 		err.cause = ctx.Err()
 		if errors.Is(err.cause, context.DeadlineExceeded) {
 			// ctx ended by its deadline, a moment before the library's own
@@ -396,7 +402,7 @@ func (c *Client) InstanceStatus(ctx context.Context, id string) (InstanceStatus,
 	if c.handle == nil {
 		return InstanceOther, &Error{Status: StatusInvalid, Message: ErrClosed.Error(), cause: ErrClosed}
 	}
-	options, bounds, berr := boundCall(ctx, 0)
+	options, bounds, berr := boundCall(ctx, callSettings{}, 0)
 	if berr != nil {
 		return InstanceOther, berr
 	}

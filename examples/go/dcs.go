@@ -13,8 +13,11 @@
 // A restart is asynchronous: RestartAndWait (and SoftRestartAndWait,
 // FlushAndWait) restarts, then waits until the instances run again, in one
 // call; WaitRunning and InstanceStatus read statuses on their own.
-// Cancelling ctx ends a call in flight (StatusCancelled); Config.Logger
-// receives the library's log lines.
+// Call is the general form, and rolls an action over a fleet in waves with a
+// health gate (CallOptions.WaveSize; StatusStopped), reporting progress to a
+// func (CallOptions.Progress); ListInstances finds the fleet by name, status
+// or tag. Cancelling ctx ends a call in flight (StatusCancelled);
+// Config.Logger receives the library's log lines.
 //
 // Every error this package returns is an *Error carrying the fields of the
 // library's dcs_error (status, HTTP status, service error code, message,
@@ -79,6 +82,7 @@ const (
 	StatusProtocol  Status = C.DCS_EPROTOCOL  // the answer could not be understood
 	StatusNoMemory  Status = C.DCS_ENOMEM     // out of memory
 	StatusCancelled Status = C.DCS_ECANCELED  // ctx was cancelled during the call
+	StatusStopped   Status = C.DCS_ESTOPPED   // a rolling call stopped at its health gate: later waves not sent
 )
 
 // String is the C name of the status, "DCS_EAPI" for StatusAPI, and

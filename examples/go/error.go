@@ -94,6 +94,12 @@ func IsInvalid(err error) bool { return hasStatus(err, StatusInvalid) }
 // error also wraps context.Canceled.
 func IsCancelled(err error) bool { return hasStatus(err, StatusCancelled) }
 
+// IsStopped: a rolling call (CallOptions.WaveSize) stopped at its health
+// gate: a wave had an instance that did not end RUNNING, so the later waves
+// were not sent (OutcomeNotSent); the message names the wave and the
+// instances at fault.
+func IsStopped(err error) bool { return hasStatus(err, StatusStopped) }
+
 // IsConfig: the configuration is missing something or does not fit together.
 func IsConfig(err error) bool { return hasStatus(err, StatusConfig) }
 

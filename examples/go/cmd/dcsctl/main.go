@@ -1,20 +1,25 @@
-// Command dcsctl restarts, soft-restarts or flushes DCS instances: the Go
-// twin of examples/c/dcsctl.c, with the same command line, the same bytes on
-// stdout and stderr and the same exit status (Tests/examples/
+// Command dcsctl restarts, soft-restarts or flushes DCS instances, or lists
+// them: the Go twin of examples/c/dcsctl.c, with the same command line, the
+// same bytes on stdout and stderr and the same exit status (Tests/examples/
 // test_three_dcsctl.py compares the three). man/dcsctl.1 is the manual of
 // all three.
 //
 //	dcsctl restart|soft_restart|flush [OPTION]... ID...
 //	dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
 //	dcsctl restart|soft_restart|flush [OPTION]... -          (the ids from standard input)
+//	dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]
 //	dcsctl --help | --version
+//
+// With --wave N an action rolls over the ids N at a time (dcs.CallOptions);
+// when standard error is a terminal, a progress line is redrawn there.
 //
 // Configured from the environment only (dcs.NewClientFromEnv):
 // HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN,
 // HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT or DCS_REGION (and
 // HUAWEICLOUD_SDK_REGION_DCS_{REGION}), then Huawei's credentials file.
 //
-// Ctrl-C during the call cancels its context, which cancels the call in C.
+// Ctrl-C during the call or the listing cancels its context, which cancels
+// it in C.
 // Before the confirmation of a flush, Ctrl-C ends the process as it ends
 // the C program.
 package main
@@ -50,17 +55,28 @@ const (
 	exitConfiguration  = 3   // StatusConfig: nothing sent
 	exitRefused        = 4   // StatusAPI: the service refused the call
 	exitOutcomeUnknown = 5   // transport, timeout, protocol (and out of memory): outcomes may be unknown
+	exitStopped        = 6   // StatusStopped: a rolling action stopped after a wave with failures
 	exitInterrupted    = 130 // Ctrl-C: the call was cancelled
 )
 
 var exitByStatus = map[dcs.Status]int{
 	dcs.StatusOK: exitAllSucceeded, dcs.StatusPartial: exitPartial, dcs.StatusInvalid: exitUsage,
 	dcs.StatusConfig: exitConfiguration, dcs.StatusAPI: exitRefused, dcs.StatusCancelled: exitInterrupted,
+	dcs.StatusStopped: exitStopped,
 }
+
+var actions = map[string]dcs.Action{
+	"restart": dcs.ActionRestart, "soft_restart": dcs.ActionSoftRestart, "flush": dcs.ActionFlush,
+}
+
+const listing = "list" // the command word of a listing, where an action goes
 
 const (
 	defaultWaitSeconds = 600
 	maxWaitSeconds     = 86400
+	maxWaveSize        = dcs.MaxIDsPerCall
+	maxPauseSeconds    = 86400
+	maxNameBytes       = 255
 	projectIDVariable  = "HUAWEICLOUD_SDK_PROJECT_ID"
 	longestAnswer      = 63 // bytes of a confirmation answer; a longer one is no
 )
@@ -70,6 +86,7 @@ const usageHint = "usage: dcsctl restart|soft_restart|flush [OPTION]... ID... (d
 const helpText = `usage: dcsctl restart|soft_restart|flush [OPTION]... ID...
        dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
        dcsctl restart|soft_restart|flush [OPTION]... -
+       dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]
        dcsctl --help | --version
 
 Restarts, soft-restarts or flushes Huawei Cloud DCS instances and reports one
@@ -80,10 +97,22 @@ unknown (it may have been applied).
   soft_restart   restart of the Redis process only
   flush          delete all data of the instances (Redis 4.0 and later); it
                  cannot be undone, so dcsctl asks first
+  list           print the project's instances (id, status, engine, engine
+                 version, name), found by name, status or tag
 
 Options, anywhere before --:
   --wait[=SECONDS]   after the action, wait until the instances are RUNNING
                      again, at most SECONDS (1 to 86400, default 600)
+  --wave N           roll the action over the ids N at a time (1 to 10000): each
+                     wave is sent, then waited on until RUNNING (--wait, default
+                     600 s per wave), and the next wave is not sent when one of
+                     its instances did not end RUNNING
+  --pause SECONDS    with --wave: seconds between two waves (0 to 86400, default 0)
+  --keep-going       with --wave: go on past a wave with failures
+  --name NAME        list: instances whose name contains NAME
+  --exact            list: the name must be NAME exactly
+  --status STATUS    list: instances in STATUS (RUNNING, RESTARTING...)
+  --tag KEY=VALUE    list: instances tagged KEY=VALUE (repeatable: all of them)
   --output FORMAT    text (the default): one "ID OUTCOME" line per instance;
                      json: one JSON document (see dcsctl(1))
   --ids-from FILE    read the ids from FILE ('-': standard input), one per
@@ -102,7 +131,8 @@ DCS_REGION.
 
 Exit status: 0 all succeeded; 1 some instances failed; 2 usage error, or a
 flush not confirmed; 3 configuration error; 4 the service refused the call;
-5 transport, timeout or protocol error (outcomes may be unknown); 130
+5 transport, timeout or protocol error (outcomes may be unknown); 6 a rolling
+action stopped after a wave with failures (later waves not sent); 130
 interrupted (Ctrl-C).
 `
 
@@ -153,13 +183,25 @@ func (p *program) usageError(format string, args ...interface{}) {
 // The command line ---------------------------------------------------------
 
 type command struct {
-	action      string
+	action      string // "list" for a listing
 	actionGiven bool
 	ids         []string
 	stdinDash   bool   // "-" among the ids before "--": read them from standard input
 	idsFrom     string // --ids-from FILE
 	idsFromSet  bool
-	wait        int64 // seconds; 0: no --wait
+	wait        int64 // seconds; 0: no --wait (with --wave: defaultWaitSeconds, see runCommand)
+	waitGiven   bool
+	wave        int64 // ids per wave; 0: no --wave, one call of all the ids
+	pause       int64 // seconds between two waves
+	pauseGiven  bool
+	keepGoing   bool
+	// The filter of a listing, as given.
+	name        string
+	nameGiven   bool
+	exact       bool
+	status      string
+	statusGiven bool
+	tags        []string
 	json        bool
 	dryRun      bool
 	yes         bool
@@ -167,14 +209,17 @@ type command struct {
 	version     bool
 }
 
-// waitSeconds reads SECONDS of --wait=SECONDS as C's strtol reads it
-// (leading white space, a sign), 1 to 86400; -1 when it is not that.
-func waitSeconds(text string) int64 {
-	seconds, ok := strtol(text)
-	if !ok || seconds < 1 || seconds > maxWaitSeconds {
+func (cmd *command) isListing() bool { return cmd.actionGiven && cmd.action == listing }
+
+// wholeNumber reads the number of --wait, --wave or --pause as C's strtol
+// reads it (leading white space, a sign), from least to most; -1 when it is
+// not that.
+func wholeNumber(text string, least, most int64) int64 {
+	number, ok := strtol(text)
+	if !ok || number < least || number > most {
 		return -1
 	}
-	return seconds
+	return number
 }
 
 // strtol reads text as C's strtol(text, &end, 10) does, and is true when it
@@ -193,7 +238,7 @@ func strtol(text string) (int64, bool) {
 	digits := i
 	var value int64
 	for ; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
-		if value < 1<<40 { // far beyond 86400; saturates as strtol does at LONG_MAX
+		if value < 1<<40 { // far beyond 86400 and 10000; saturates as strtol does at LONG_MAX
 			value = value*10 + int64(text[i]-'0')
 		}
 	}
@@ -211,7 +256,7 @@ func strtol(text string) (int64, bool) {
 // --help and --version (checkCommand).
 func (p *program) parseOptions(args []string) {
 	cmd := &p.cmd
-	optionsEnded, waitGiven, outputGiven := false, false, false
+	optionsEnded, outputGiven, waveGiven := false, false, false
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		if optionsEnded || !strings.HasPrefix(arg, "-") || arg == "-" {
@@ -251,7 +296,7 @@ func (p *program) parseOptions(args []string) {
 			return "", false
 		}
 		flags := map[string]*bool{"--help": &cmd.help, "--version": &cmd.version, "--dry-run": &cmd.dryRun,
-			"--yes": &cmd.yes}
+			"--yes": &cmd.yes, "--keep-going": &cmd.keepGoing, "--exact": &cmd.exact}
 		if flag, ok := flags[name]; ok {
 			if hasValue {
 				p.usageError("%s takes no value", name)
@@ -261,16 +306,64 @@ func (p *program) parseOptions(args []string) {
 		}
 		switch name {
 		case "--wait":
-			if waitGiven {
+			if cmd.waitGiven {
 				p.usageError("--wait given twice")
 			}
-			waitGiven = true
+			cmd.waitGiven = true
 			cmd.wait = defaultWaitSeconds
 			if hasValue {
-				if cmd.wait = waitSeconds(value); cmd.wait < 0 {
+				if cmd.wait = wholeNumber(value, 1, maxWaitSeconds); cmd.wait < 0 {
 					p.usageError("--wait takes whole seconds from 1 to %d, not '%s'", maxWaitSeconds, value)
 				}
 			}
+		case "--wave":
+			if waveGiven {
+				p.usageError("--wave given twice")
+			}
+			waveGiven = true
+			size, ok := nextValue()
+			if !ok {
+				p.usageError("--wave needs a value")
+			}
+			if cmd.wave = wholeNumber(size, 1, maxWaveSize); cmd.wave < 0 {
+				p.usageError("--wave takes a whole number of ids from 1 to %d, not '%s'", maxWaveSize, size)
+			}
+		case "--pause":
+			if cmd.pauseGiven {
+				p.usageError("--pause given twice")
+			}
+			cmd.pauseGiven = true
+			seconds, ok := nextValue()
+			if !ok {
+				p.usageError("--pause needs a value")
+			}
+			if cmd.pause = wholeNumber(seconds, 0, maxPauseSeconds); cmd.pause < 0 {
+				p.usageError("--pause takes whole seconds from 0 to %d, not '%s'", maxPauseSeconds, seconds)
+			}
+		case "--name":
+			if cmd.nameGiven {
+				p.usageError("--name given twice")
+			}
+			cmd.nameGiven = true
+			var ok bool
+			if cmd.name, ok = nextValue(); !ok || cmd.name == "" || len(cmd.name) > maxNameBytes {
+				p.usageError("--name needs a value")
+			}
+		case "--status":
+			if cmd.statusGiven {
+				p.usageError("--status given twice")
+			}
+			cmd.statusGiven = true
+			var ok bool
+			if cmd.status, ok = nextValue(); !ok { // its form is the library's to check
+				p.usageError("--status needs a value")
+			}
+		case "--tag":
+			tag, ok := nextValue() // its form is the library's to check
+			if !ok {
+				p.usageError("--tag needs a value")
+			}
+			cmd.tags = append(cmd.tags, tag)
 		case "--output":
 			if outputGiven {
 				p.usageError("--output given twice")
@@ -299,13 +392,57 @@ func (p *program) parseOptions(args []string) {
 	}
 }
 
+// misplacedOption is the first option, in the order of the help, that the
+// command does not take: an action's with list, one of list's with an
+// action; "" when there is none.
+func (cmd *command) misplacedOption() string {
+	type option struct {
+		name  string
+		given bool
+	}
+	options := []option{{"--name", cmd.nameGiven}, {"--exact", cmd.exact}, {"--status", cmd.statusGiven},
+		{"--tag", len(cmd.tags) > 0}}
+	if cmd.isListing() {
+		options = []option{{"--wave", cmd.wave > 0}, {"--pause", cmd.pauseGiven}, {"--keep-going", cmd.keepGoing},
+			{"--wait", cmd.waitGiven}, {"--ids-from", cmd.idsFromSet}, {"--dry-run", cmd.dryRun}, {"--yes", cmd.yes}}
+	}
+	for _, option := range options {
+		if option.given {
+			return option.name
+		}
+	}
+	return ""
+}
+
+// checkCommand checks, once the whole command line is read, what the action
+// and the ids must be and the options that go together: the options first,
+// then the ids.
 func (p *program) checkCommand() {
 	cmd := &p.cmd
+	_, isAction := actions[cmd.action]
 	switch {
 	case !cmd.actionGiven:
-		p.usageError("no action given: restart, soft_restart or flush")
-	case cmd.action != "restart" && cmd.action != "soft_restart" && cmd.action != "flush":
-		p.usageError("unknown action '%s': restart, soft_restart or flush", cmd.action)
+		p.usageError("no action given: restart, soft_restart, flush or list")
+	case !isAction && !cmd.isListing():
+		p.usageError("unknown action '%s': restart, soft_restart, flush or list", cmd.action)
+	}
+	if misplaced := cmd.misplacedOption(); misplaced != "" {
+		if cmd.isListing() {
+			p.usageError("%s is not an option of list", misplaced)
+		}
+		p.usageError("%s is an option of list", misplaced)
+	}
+	switch {
+	case cmd.isListing() && len(cmd.ids) > 0:
+		p.usageError("list takes no ids")
+	case cmd.pauseGiven && cmd.wave == 0:
+		p.usageError("--pause needs --wave")
+	case cmd.keepGoing && cmd.wave == 0:
+		p.usageError("--keep-going needs --wave")
+	case cmd.exact && !cmd.nameGiven:
+		p.usageError("--exact needs --name")
+	case cmd.isListing():
+		return
 	case cmd.idsFromSet && len(cmd.ids) > 0:
 		p.usageError("give the ids as arguments or with --ids-from, not both")
 	case cmd.stdinDash && len(cmd.ids) > 1:
@@ -373,8 +510,9 @@ func orDash(text string) string {
 	return text
 }
 
-// outcome is what a call (or the checks and configuration before it) ended
-// with: the fields of its *dcs.Error, and the results.
+// outcome is what a call or a listing (or the checks and configuration
+// before it) ended with: the fields of its *dcs.Error, and the results or the
+// instances listed.
 type outcome struct {
 	status     dcs.Status
 	httpStatus int
@@ -382,6 +520,7 @@ type outcome struct {
 	requestID  string
 	message    string
 	results    []dcs.Result
+	instances  []dcs.Instance
 }
 
 func outcomeOf(results []dcs.Result, err error) outcome {
@@ -392,7 +531,8 @@ func outcomeOf(results []dcs.Result, err error) outcome {
 	if !errors.As(err, &e) { // the package returns none such; said plainly should it ever
 		return outcome{status: dcs.Status(-1000), message: err.Error(), results: results}
 	}
-	return outcome{e.Status, e.HTTPStatus, e.Code, e.RequestID, e.Message, results}
+	return outcome{status: e.Status, httpStatus: e.HTTPStatus, code: e.Code, requestID: e.RequestID, message: e.Message,
+		results: results}
 }
 
 // jsonString is a JSON string: RFC 8259's escapes for '"', '\\' and control
@@ -439,6 +579,25 @@ func jsonStringOrNull(text string) string {
 	return jsonString(text)
 }
 
+// jsonEntries are the members of "instances": the outcomes of an action, or
+// the instances of a listing.
+func (p *program) jsonEntries(o outcome) []string {
+	var entries []string
+	if p.cmd.isListing() {
+		for _, i := range o.instances {
+			entries = append(entries, fmt.Sprintf(`{"id": %s, "name": %s, "status": %s, "engine": %s, "engine_version": %s}`,
+				jsonString(i.ID), jsonString(i.Name), jsonString(i.StatusText), jsonString(i.Engine),
+				jsonString(i.EngineVersion)))
+		}
+		return entries
+	}
+	for _, r := range o.results {
+		entries = append(entries, fmt.Sprintf(`{"id": %s, "outcome": %s, "request_id": %s}`, jsonString(r.InstanceID),
+			jsonString(r.Outcome.String()), jsonStringOrNull(r.RequestID)))
+	}
+	return entries
+}
+
 func (p *program) printJSON(out io.Writer, o outcome) {
 	httpStatus := "null"
 	if o.httpStatus != 0 {
@@ -448,15 +607,15 @@ func (p *program) printJSON(out io.Writer, o outcome) {
 		"  \"code\": %s,\n  \"request_id\": %s,\n  \"message\": %s,\n  \"instances\": [",
 		jsonString(p.cmd.action), jsonString(o.status.String()), int(o.status), httpStatus, jsonStringOrNull(o.code),
 		jsonStringOrNull(o.requestID), jsonStringOrNull(o.message))
-	for i, r := range o.results {
+	entries := p.jsonEntries(o)
+	for i, entry := range entries {
 		separator := ",\n"
 		if i == 0 {
 			separator = "\n"
 		}
-		fmt.Fprintf(out, "%s    {\"id\": %s, \"outcome\": %s, \"request_id\": %s}", separator, jsonString(r.InstanceID),
-			jsonString(r.Outcome.String()), jsonStringOrNull(r.RequestID))
+		fmt.Fprintf(out, "%s    %s", separator, entry)
 	}
-	if len(o.results) > 0 {
+	if len(entries) > 0 {
 		io.WriteString(out, "\n  ]")
 	} else {
 		io.WriteString(out, "]")
@@ -464,14 +623,37 @@ func (p *program) printJSON(out io.Writer, o outcome) {
 	io.WriteString(out, "\n}\n")
 }
 
-// report writes the outcomes on stdout (text lines, or the JSON document);
-// then, unless all succeeded, the error line on stderr. It returns the exit
-// status of the outcome's status.
+// textField is a field of a listed instance on its text line: "-" for an
+// empty one, and each control byte as '?', so that no name can break the
+// line or drive the terminal.
+func textField(text string) string {
+	if text == "" {
+		return "-"
+	}
+	field := []byte(text) // bytes, as C prints them: strings.Map would replace bytes that are not UTF-8
+	for i, c := range field {
+		if c < 0x20 || c == 0x7f {
+			field[i] = '?'
+		}
+	}
+	return string(field)
+}
+
+// report writes the outcomes or the instances listed on stdout (text lines,
+// or the JSON document); then, unless all succeeded, the error line on
+// stderr. It returns the exit status of the outcome's status.
 func (p *program) report(o outcome) int {
 	out := bufio.NewWriter(p.stdout)
-	if p.cmd.json {
+	switch {
+	case p.cmd.json:
 		p.printJSON(out, o)
-	} else {
+	case p.cmd.isListing():
+		// One "ID STATUS ENGINE ENGINE_VERSION NAME" line per instance, in the service's order.
+		for _, i := range o.instances {
+			fmt.Fprintf(out, "%s %s %s %s %s\n", textField(i.ID), textField(i.StatusText), textField(i.Engine),
+				textField(i.EngineVersion), textField(i.Name))
+		}
+	default:
 		for _, r := range o.results {
 			fmt.Fprintf(out, "%s %s\n", r.InstanceID, r.Outcome)
 		}
@@ -670,26 +852,35 @@ func (p *program) confirmFlush(list idList, interrupts <-chan os.Signal) {
 	}
 }
 
-// The call ------------------------------------------------------------------
+// The progress line of a rolling action --------------------------------------
 
-type operation func(client *dcs.Client, ctx context.Context, ids ...string) ([]dcs.Result, error)
+// progressLine is the line a rolling action whose standard error is a
+// terminal redraws in place at each report ("\033[K" clears what a longer
+// line before it left), ended by a newline at ProgressFinished.
+type progressLine struct {
+	out  io.Writer
+	open bool // drawn, and not ended by a newline yet
+}
 
-// operationOf is the binding's call for the action, and the wait after it.
-func (p *program) operation() operation {
-	call, callAndWait := map[string]operation{
-		"restart": (*dcs.Client).Restart, "soft_restart": (*dcs.Client).SoftRestart, "flush": (*dcs.Client).Flush,
-	}[p.cmd.action], map[string]func(*dcs.Client, context.Context, time.Duration, ...string) ([]dcs.Result, error){
-		"restart": (*dcs.Client).RestartAndWait, "soft_restart": (*dcs.Client).SoftRestartAndWait,
-		"flush": (*dcs.Client).FlushAndWait,
-	}[p.cmd.action]
-	if p.cmd.wait == 0 {
-		return call
+func (l *progressLine) draw(p dcs.Progress) {
+	if p.Event > dcs.ProgressFinished { // an event of a newer library
+		return
 	}
-	wait := time.Duration(p.cmd.wait) * time.Second
-	return func(client *dcs.Client, ctx context.Context, ids ...string) ([]dcs.Result, error) {
-		return callAndWait(client, ctx, wait, ids...)
+	fmt.Fprintf(l.out, "\rwave %d/%d: %d/%d done (%d ok, %d failed, %d unknown, %d not sent), %d to go\033[K",
+		p.Wave, p.Waves, p.Done, p.Total, p.Succeeded, p.Failed, p.Unknown, p.NotSent, p.NotStarted+p.InProgress)
+	l.open = p.Event != dcs.ProgressFinished
+	if !l.open {
+		io.WriteString(l.out, "\n")
 	}
 }
+
+// isTerminal: w is a terminal (os.Stderr when it is one).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && C.isatty(C.int(f.Fd())) == 1
+}
+
+// The call, and the listing -------------------------------------------------
 
 func (p *program) call(ctx context.Context, list idList) int {
 	client, err := dcs.NewClientFromEnv()
@@ -697,7 +888,34 @@ func (p *program) call(ctx context.Context, list idList) int {
 		return p.report(outcomeOf(nil, err))
 	}
 	defer client.Close()
-	return p.report(outcomeOf(p.operation()(client, ctx, list.ids...)))
+	opts := dcs.CallOptions{
+		Wait: time.Duration(p.cmd.wait) * time.Second, WaveSize: int(p.cmd.wave),
+		WavePause: time.Duration(p.cmd.pause) * time.Second, KeepGoing: p.cmd.keepGoing,
+	}
+	line := progressLine{out: p.stderr}
+	if p.cmd.wave > 0 && isTerminal(p.stderr) { // off a terminal: nothing but the error line
+		opts.Progress = line.draw
+	}
+	results, err := client.Call(ctx, actions[p.cmd.action], list.ids, opts)
+	if line.open {
+		io.WriteString(p.stderr, "\n") // the error line starts a line of its own
+	}
+	return p.report(outcomeOf(results, err))
+}
+
+func (p *program) list(ctx context.Context) int {
+	client, err := dcs.NewClientFromEnv()
+	if err != nil {
+		return p.report(outcomeOf(nil, err))
+	}
+	defer client.Close()
+	// As given: the library checks the status and the tags, and names them
+	// in its message as the C program's does.
+	instances, err := client.ListInstances(ctx, dcs.ListFilter{Name: p.cmd.name, NameExact: p.cmd.exact,
+		Status: p.cmd.status, StatusGiven: p.cmd.statusGiven, RawTags: p.cmd.tags})
+	o := outcomeOf(nil, err)
+	o.instances = instances
+	return p.report(o)
 }
 
 func (p *program) runCommand(args []string) int {
@@ -711,17 +929,24 @@ func (p *program) runCommand(args []string) int {
 		return exitAllSucceeded
 	}
 	p.checkCommand()
-	list := idList{ids: p.cmd.ids}
-	switch {
-	case p.cmd.stdinDash:
-		list = p.readIDs("-")
-	case p.cmd.idsFromSet:
-		list = p.readIDs(p.cmd.idsFrom)
+	// The health gate judges a wave by its instances RUNNING again: a rolling action waits.
+	if p.cmd.wave > 0 && !p.cmd.waitGiven {
+		p.cmd.wait = defaultWaitSeconds
 	}
-	p.checkIDs(list)
-	if p.cmd.dryRun {
-		p.printDryRun(list)
-		return exitAllSucceeded
+	var list idList
+	if !p.cmd.isListing() {
+		list = idList{ids: p.cmd.ids}
+		switch {
+		case p.cmd.stdinDash:
+			list = p.readIDs("-")
+		case p.cmd.idsFromSet:
+			list = p.readIDs(p.cmd.idsFrom)
+		}
+		p.checkIDs(list)
+		if p.cmd.dryRun {
+			p.printDryRun(list)
+			return exitAllSucceeded
+		}
 	}
 
 	interrupts := make(chan os.Signal, 1)
@@ -739,5 +964,8 @@ func (p *program) runCommand(args []string) int {
 		case <-ctx.Done():
 		}
 	}()
+	if p.cmd.isListing() {
+		return p.list(ctx)
+	}
 	return p.call(ctx, list)
 }

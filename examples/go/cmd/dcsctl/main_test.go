@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"unsafe"
 
 	"libdcs.dev/go/dcs/internal/emulator"
 )
@@ -101,15 +104,16 @@ func dcsctl(t *testing.T, changes map[string]string, args ...string) runResult {
 }
 
 type scenario struct {
-	name        string
-	args        []string
-	env         map[string]string
-	fault       string // armed before the run
-	stdout      string
-	stdoutMatch *regexp.Regexp // when set, instead of stdout
-	stderr      *regexp.Regexp // nil: nothing on stderr
-	exit        int
-	exactly     string // when set, the whole stderr
+	name         string
+	args         []string
+	env          map[string]string
+	fault        string // armed before the run
+	neverReturns string // an instance that, once restarted, stays RESTARTING
+	stdout       string
+	stdoutMatch  *regexp.Regexp // when set, instead of stdout
+	stderr       *regexp.Regexp // nil: nothing on stderr
+	exit         int
+	exactly      string // when set, the whole stderr
 }
 
 // usageError is the whole stderr of a usage error found in the command line.
@@ -140,12 +144,12 @@ func scenarios(t *testing.T) []scenario {
 		return usageError("--wait takes whole seconds from 1 to 86400, not '" + value + "'")
 	}
 	return []scenario{
-		{name: "no arguments", exit: exitUsage, exactly: usageError("no action given: restart, soft_restart or flush")},
+		{name: "no arguments", exit: exitUsage, exactly: usageError("no action given: restart, soft_restart, flush or list")},
 		{name: "no ids", args: []string{"restart"}, exit: exitUsage, exactly: noIDs},
 		{name: "unknown action", args: []string{"reboot", r6}, exit: exitUsage,
-			exactly: usageError("unknown action 'reboot': restart, soft_restart or flush")},
+			exactly: usageError("unknown action 'reboot': restart, soft_restart, flush or list")},
 		{name: "empty action", args: []string{"", r6}, exit: exitUsage,
-			exactly: usageError("unknown action '': restart, soft_restart or flush")},
+			exactly: usageError("unknown action '': restart, soft_restart, flush or list")},
 		{name: "restart", args: []string{"restart", r6, r5}, stdout: r6 + " success\n" + r5 + " success\n"},
 		{name: "soft_restart", args: []string{"soft_restart", r6}, stdout: r6 + " success\n"},
 		{name: "flush", args: []string{"flush", "--yes", r6}, stdout: r6 + " success\n"},
@@ -235,6 +239,175 @@ func scenarios(t *testing.T) []scenario {
 	}
 }
 
+// The default fleet as dcsctl list prints it.
+var fleetLines = map[string]string{
+	emulator.Running6: emulator.Running6 + " RUNNING Redis 6.0 cache-a\n",
+	emulator.Running5: emulator.Running5 + " RUNNING Redis 5.0 cache-b\n",
+	emulator.Running4: emulator.Running4 + " RUNNING Redis 4.0 cache-c\n",
+	emulator.Running3: emulator.Running3 + " RUNNING Redis 3.0 cache-d\n",
+	emulator.Frozen:   emulator.Frozen + " FROZEN Redis 5.0 cache-e\n",
+}
+
+func lines(ids ...string) string {
+	var text string
+	for _, id := range ids {
+		text += fleetLines[id]
+	}
+	return text
+}
+
+// listScenarios: dcsctl list, its filters, its errors.
+func listScenarios(t *testing.T) []scenario {
+	t.Helper()
+	closedURL, err := emulator.ClosedURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r6, r5, r4, r3, frozen := emulator.Running6, emulator.Running5, emulator.Running4, emulator.Running3, emulator.Frozen
+	refused := func(field string) *regexp.Regexp {
+		return regexp.MustCompile(`^dcsctl: DCS_EINVAL http_status=0 code=- request_id=-: ` + regexp.QuoteMeta(field) + `[^\n]*\n$`)
+	}
+	return []scenario{
+		{name: "list", args: []string{"list"}, stdout: lines(r6, r5, r4, r3, frozen)},
+		{name: "list a name", args: []string{"list", "--name", "cache-"}, stdout: lines(r6, r5, r4, r3, frozen)},
+		{name: "list a name exactly", args: []string{"list", "--exact", "--name=cache-b"}, stdout: lines(r5)},
+		{name: "list a part of a name exactly", args: []string{"list", "--name", "cache", "--exact"}},
+		{name: "list a status", args: []string{"list", "--status", "FROZEN"}, stdout: lines(frozen)},
+		{name: "list tags", args: []string{"--tag", "role=session-cache", "list", "--tag=env=prod"}, stdout: lines(r6, frozen)},
+		{name: "list everything at once", args: []string{"list", "--name", "cache", "--status=RUNNING", "--tag", "role=queue"},
+			stdout: lines(r4, r3)},
+		{name: "list json", args: []string{"list", "--output", "json", "--name", "cache-e"},
+			stdout: "{\n  \"action\": \"list\",\n  \"status\": {\"name\": \"DCS_OK\", \"number\": 0},\n  \"http_status\": null,\n" +
+				"  \"code\": null,\n  \"request_id\": null,\n  \"message\": null,\n  \"instances\": [\n" +
+				"    {\"id\": \"" + frozen + "\", \"name\": \"cache-e\", \"status\": \"FROZEN\", \"engine\": \"Redis\", " +
+				"\"engine_version\": \"5.0\"}\n  ]\n}\n"},
+		{name: "list nothing in json", args: []string{"list", "--output=json", "--status", "RESTARTING"},
+			stdoutMatch: regexp.MustCompile(`"action": "list",\n  "status": \{"name": "DCS_OK", "number": 0\},[^\]]*"instances": \[\]\n\}\n$`)},
+		{name: "list an empty status", args: []string{"list", "--status="}, exit: exitUsage, stderr: refused("filter->status is empty")},
+		{name: "list a lower-case status", args: []string{"list", "--status", "running"}, exit: exitUsage,
+			stderr: refused("filter->status")},
+		{name: "list a tag without =", args: []string{"list", "--tag", "role"}, exit: exitUsage, stderr: refused("filter->tags[0]")},
+		{name: "list the second tag bad", args: []string{"list", "--tag", "role=queue", "--tag", "=queue"}, exit: exitUsage,
+			stderr: refused("the key of filter->tags[1] is empty")},
+		{name: "list an empty tag", args: []string{"list", "--tag="}, exit: exitUsage, stderr: refused("filter->tags[0]")},
+		{name: "list a tag twice over", args: []string{"list", "--tag", "env=prod", "--tag", "env=test"}},
+		{name: "list refused", args: []string{"list"}, env: map[string]string{"HUAWEICLOUD_SDK_SK": "not-the-secret-key"},
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EAPI http_status=401 code=APIGW\.0301 request_id=[0-9a-f]{32}: .*\n$`),
+			exit:   exitRefused},
+		{name: "list against a closed port", args: []string{"list"}, env: map[string]string{"DCS_ENDPOINT": closedURL},
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ETRANSPORT http_status=0 code=- request_id=-: .*\n$`), exit: exitOutcomeUnknown},
+		{name: "list with a bad environment", args: []string{"list", "--status="},
+			env:    map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": "bad/project"},
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ECONFIG http_status=0 code=- request_id=-: .*HUAWEICLOUD_SDK_PROJECT_ID.*\n$`),
+			exit:   exitConfiguration},
+		{name: "list a page that fails", args: []string{"list", "--output=json"}, fault: "not_json",
+			stdoutMatch: regexp.MustCompile(`"status": \{"name": "DCS_EPROTOCOL", "number": -6\},(.|\n)*"instances": \[\]\n\}\n$`),
+			stderr:      regexp.MustCompile(`^dcsctl: DCS_EPROTOCOL http_status=200 .*\n$`), exit: exitOutcomeUnknown},
+
+		{name: "list takes no ids", args: []string{"list", r6}, exit: exitUsage, exactly: usageError("list takes no ids")},
+		{name: "list takes no dash", args: []string{"list", "-"}, exit: exitUsage, exactly: usageError("list takes no ids")},
+		{name: "list with --wait", args: []string{"list", "--wait"}, exit: exitUsage,
+			exactly: usageError("--wait is not an option of list")},
+		{name: "list options in the order of the help", args: []string{"list", r6, "--yes", "--ids-from=x", "--wave", "5"},
+			exit: exitUsage, exactly: usageError("--wave is not an option of list")},
+		{name: "list with --dry-run", args: []string{"list", "--dry-run"}, exit: exitUsage,
+			exactly: usageError("--dry-run is not an option of list")},
+		{name: "list with --keep-going", args: []string{"list", "--keep-going", "--exact"}, exit: exitUsage,
+			exactly: usageError("--keep-going is not an option of list")},
+		{name: "a list option with an action", args: []string{"restart", "--tag=a=b", "--name=x", r6}, exit: exitUsage,
+			exactly: usageError("--name is an option of list")},
+		{name: "--status with an action", args: []string{"flush", "--yes", "--status", "RUNNING", r6}, exit: exitUsage,
+			exactly: usageError("--status is an option of list")},
+		{name: "--exact without --name", args: []string{"list", "--status", "RUNNING", "--exact"}, exit: exitUsage,
+			exactly: usageError("--exact needs --name")},
+		{name: "--name without a value", args: []string{"list", "--name"}, exit: exitUsage, exactly: usageError("--name needs a value")},
+		{name: "--name empty", args: []string{"list", "--name="}, exit: exitUsage, exactly: usageError("--name needs a value")},
+		{name: "--name too long", args: []string{"list", "--name", strings.Repeat("x", 256)}, exit: exitUsage,
+			exactly: usageError("--name needs a value")},
+		{name: "--name longest", args: []string{"list", "--name", strings.Repeat("x", 255)}},
+		{name: "--name twice", args: []string{"list", "--name", "a", "--name=b"}, exit: exitUsage,
+			exactly: usageError("--name given twice")},
+		{name: "--status without a value", args: []string{"list", "--status"}, exit: exitUsage,
+			exactly: usageError("--status needs a value")},
+		{name: "--status twice", args: []string{"list", "--status=RUNNING", "--status", "FROZEN"}, exit: exitUsage,
+			exactly: usageError("--status given twice")},
+		{name: "--tag without a value", args: []string{"list", "--tag"}, exit: exitUsage, exactly: usageError("--tag needs a value")},
+		{name: "--exact with a value", args: []string{"list", "--exact=yes", "--name", "a"}, exit: exitUsage,
+			exactly: usageError("--exact takes no value")},
+		{name: "unknown action list-like", args: []string{"LIST"}, exit: exitUsage,
+			exactly: usageError("unknown action 'LIST': restart, soft_restart, flush or list")},
+	}
+}
+
+// rollingScenarios: --wave, --pause, --keep-going. The emulator completes
+// restarts at once, but for the instance set never to come back.
+func rollingScenarios() []scenario {
+	r6, r5, r4, frozen := emulator.Running6, emulator.Running5, emulator.Running4, emulator.Frozen
+	waveRange := func(value string) string {
+		return usageError("--wave takes a whole number of ids from 1 to 10000, not '" + value + "'")
+	}
+	pauseRange := func(value string) string {
+		return usageError("--pause takes whole seconds from 0 to 86400, not '" + value + "'")
+	}
+	stopped := regexp.MustCompile(`^dcsctl: DCS_ESTOPPED http_status=0 code=- request_id=-: [^\n]*` + r5 + `[^\n]*\n$`)
+	return []scenario{
+		{name: "waves", args: []string{"restart", "--wave", "2", r6, r5, r4}, stdout: r6 + " success\n" + r5 + " success\n" + r4 + " success\n"},
+		{name: "waves and a pause", args: []string{"soft_restart", "--wave=1", "--pause", "0", "--keep-going", r6, r5},
+			stdout: r6 + " success\n" + r5 + " success\n"},
+		{name: "wave as strtol reads it", args: []string{"restart", "--wave= +1", "--wait=5", r6}, stdout: r6 + " success\n"},
+		{name: "largest wave and pause", args: []string{"flush", "--yes", "--wave", "10000", "--pause=86400", r6, r5},
+			stdout: r6 + " success\n" + r5 + " success\n"},
+		{name: "the gate", args: []string{"restart", "--wave", "1", "--wait=1", r6, r5, r4}, neverReturns: r5,
+			stdout: r6 + " success\n" + r5 + " unknown\n" + r4 + " not_sent\n", stderr: stopped, exit: exitStopped},
+		{name: "the gate in json", args: []string{"restart", "--output=json", "--wave", "1", "--wait=1", r6, r5, r4}, neverReturns: r5,
+			stdoutMatch: regexp.MustCompile(`"status": \{"name": "DCS_ESTOPPED", "number": -9\},(.|\n)*"outcome": "not_sent"`),
+			stderr:      stopped, exit: exitStopped},
+		{name: "keep going past the gate", args: []string{"restart", "--keep-going", "--wave", "1", "--wait=1", r6, r5, r4},
+			neverReturns: r5, stdout: r6 + " success\n" + r5 + " unknown\n" + r4 + " success\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_EPARTIAL http_status=0 code=- request_id=-: [^\n]*` + r5 + ` \(unknown\)\n$`),
+			exit:   exitPartial},
+		{name: "the first wave fails", args: []string{"restart", "--wave", "1", frozen, r6},
+			stdout: frozen + " failed\n" + r6 + " not_sent\n",
+			stderr: regexp.MustCompile(`^dcsctl: DCS_ESTOPPED http_status=0 code=- request_id=-: [^\n]*` + frozen + `[^\n]*\n$`),
+			exit:   exitStopped},
+		{name: "a dry run of waves", args: []string{"restart", "--dry-run", "--wave", "1", r6},
+			stdoutMatch: regexp.MustCompile(`^dry run: nothing is sent\n(.|\n)*at most 600 s\n$`)},
+
+		{name: "wave=0", args: []string{"restart", "--wave", "0", r6}, exit: exitUsage, exactly: waveRange("0")},
+		{name: "wave=10001", args: []string{"restart", "--wave=10001", r6}, exit: exitUsage, exactly: waveRange("10001")},
+		{name: "wave=", args: []string{"restart", "--wave=", r6}, exit: exitUsage, exactly: waveRange("")},
+		{name: "wave=0x10", args: []string{"restart", "--wave=0x10", r6}, exit: exitUsage, exactly: waveRange("0x10")},
+		{name: "wave takes the next argument", args: []string{"restart", "--wave", "--pause", "1", r6}, exit: exitUsage,
+			exactly: waveRange("--pause")},
+		{name: "wave without a value", args: []string{"restart", r6, "--wave"}, exit: exitUsage, exactly: usageError("--wave needs a value")},
+		{name: "wave twice", args: []string{"restart", "--wave", "5", "--wave=6", r6}, exit: exitUsage,
+			exactly: usageError("--wave given twice")},
+		{name: "pause=-1", args: []string{"restart", "--wave", "5", "--pause", "-1", r6}, exit: exitUsage, exactly: pauseRange("-1")},
+		{name: "pause=1s", args: []string{"restart", "--wave", "5", "--pause=1s", r6}, exit: exitUsage, exactly: pauseRange("1s")},
+		{name: "pause without a value", args: []string{"restart", "--wave", "5", r6, "--pause"}, exit: exitUsage,
+			exactly: usageError("--pause needs a value")},
+		{name: "pause twice", args: []string{"restart", "--wave", "5", "--pause", "1", "--pause=2", r6}, exit: exitUsage,
+			exactly: usageError("--pause given twice")},
+		{name: "pause without wave", args: []string{"restart", "--keep-going", "--pause=0", r6}, exit: exitUsage,
+			exactly: usageError("--pause needs --wave")},
+		{name: "keep going without wave", args: []string{"flush", "--keep-going", "--yes", r6}, exit: exitUsage,
+			exactly: usageError("--keep-going needs --wave")},
+		{name: "keep going with a value", args: []string{"restart", "--keep-going=1", "--wave", "2", r6}, exit: exitUsage,
+			exactly: usageError("--keep-going takes no value")},
+		{name: "the options before the ids", args: []string{"restart", "--pause", "5"}, exit: exitUsage,
+			exactly: usageError("--pause needs --wave")},
+		{name: "a wave without ids", args: []string{"restart", "--wave", "5"}, exit: exitUsage,
+			exactly: usageError("no instance ids: give them as arguments, with --ids-from FILE, or '-' to read standard input")},
+	}
+}
+
+// allScenarios are what TestOutputAndExitCodes and TestSameAsTheCExample run.
+func allScenarios(t *testing.T) []scenario {
+	t.Helper()
+	all := append(scenarios(t), listScenarios(t)...)
+	return append(all, rollingScenarios()...)
+}
+
 func arm(t *testing.T, s scenario) {
 	t.Helper()
 	for _, e := range []*emulator.Emulator{emu, slowEmu} {
@@ -247,10 +420,15 @@ func arm(t *testing.T, s scenario) {
 			t.Fatal(err)
 		}
 	}
+	if s.neverReturns != "" {
+		if err := emu.SetNeverReturns(s.neverReturns, true); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestOutputAndExitCodes(t *testing.T) {
-	for _, s := range scenarios(t) {
+	for _, s := range allScenarios(t) {
 		t.Run(s.name, func(t *testing.T) {
 			arm(t, s)
 			got := dcsctl(t, s.env, s.args...)
@@ -277,11 +455,15 @@ func TestOutputAndExitCodes(t *testing.T) {
 			case !s.stderr.MatchString(got.stderr):
 				t.Errorf("stderr %q does not match %s", got.stderr, s.stderr)
 			}
-			// A usage error and a dry run send nothing.
+			// A usage error and a dry run send nothing; a listing only lists.
+			sent := traffic(t)
 			if s.exit == exitUsage || strings.HasPrefix(s.stdout, "dry run") {
-				if sent := traffic(t); sent.StatusPuts+sent.StatusGets != 0 {
+				if sent.StatusPuts+sent.StatusGets+sent.ListGets != 0 {
 					t.Errorf("sent %+v", sent)
 				}
+			}
+			if len(s.args) > 0 && s.args[0] == "list" && sent.StatusPuts+sent.StatusGets != 0 {
+				t.Errorf("a listing sent %+v", sent)
 			}
 			for _, secret := range []string{emulator.SK, "not-the-secret-key"} {
 				if strings.Contains(got.stdout+got.stderr, secret) {
@@ -348,7 +530,7 @@ func TestSameAsTheCExample(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("compiling %s: %v\n%s", source, err, out)
 	}
-	for _, s := range scenarios(t) {
+	for _, s := range allScenarios(t) {
 		t.Run(s.name, func(t *testing.T) {
 			arm(t, s)
 			goRun := dcsctl(t, s.env, s.args...)
@@ -362,7 +544,8 @@ func TestSameAsTheCExample(t *testing.T) {
 			}
 			// The same requests: the actions, and status polls (when waiting)
 			// or none; how many polls a timed-out wait made depends on timing.
-			if goTraffic.StatusPuts != cTraffic.StatusPuts || (goTraffic.StatusGets > 0) != (cTraffic.StatusGets > 0) {
+			if goTraffic.StatusPuts != cTraffic.StatusPuts || goTraffic.ListGets != cTraffic.ListGets ||
+				(goTraffic.StatusGets > 0) != (cTraffic.StatusGets > 0) {
 				t.Errorf("the emulators saw %+v from the Go dcsctl, %+v from the C one", goTraffic, cTraffic)
 			}
 		})
@@ -380,6 +563,91 @@ func traffic(t *testing.T) emulator.Stats {
 		}
 		sum.StatusPuts += s.StatusPuts
 		sum.StatusGets += s.StatusGets
+		sum.ListGets += s.ListGets
 	}
 	return sum
+}
+
+// openPty opens a pseudo-terminal: the controlling end, and the terminal end
+// a child gets as a stream.
+func openPty(t *testing.T) (controller, terminal *os.File) {
+	t.Helper()
+	controller, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	unlock := 0
+	var number uint32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, controller.Fd(), syscall.TIOCSPTLCK,
+		uintptr(unsafe.Pointer(&unlock))); errno != 0 {
+		t.Fatalf("unlocking the pseudo-terminal: %v", errno)
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, controller.Fd(), syscall.TIOCGPTN,
+		uintptr(unsafe.Pointer(&number))); errno != 0 {
+		t.Fatalf("naming the pseudo-terminal: %v", errno)
+	}
+	terminal, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", number), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return controller, terminal
+}
+
+// withTerminalStderr runs the Go dcsctl with a pseudo-terminal as its
+// standard error and a pipe as its standard output: what the terminal
+// showed (its "\r\n" back to "\n"), what the pipe got, the exit status.
+func withTerminalStderr(t *testing.T, args ...string) (shown, piped string, exit int) {
+	t.Helper()
+	controller, terminal := openPty(t)
+	defer controller.Close()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(clientEnv(nil), runAsMain+"=1")
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, terminal
+	read := make(chan []byte)
+	go func() {
+		data, _ := io.ReadAll(controller) // EIO once the child is gone and the terminal closed
+		read <- data
+	}()
+	err := cmd.Run()
+	terminal.Close()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		exit = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(<-read), "\r\n", "\n"), stdout.String(), exit
+}
+
+func progressText(wave, waves, total, done, ok, unknown, notSent, toGo int) string {
+	return fmt.Sprintf("\rwave %d/%d: %d/%d done (%d ok, 0 failed, %d unknown, %d not sent), %d to go\033[K",
+		wave, waves, done, total, ok, unknown, notSent, toGo)
+}
+
+// On a terminal, standard error shows the progress line, redrawn at each
+// report and ended at the last one; the outcomes go to standard output as
+// always. (Off a terminal there is nothing but the error line: the scenarios
+// check that.)
+func TestProgressLineOnATerminal(t *testing.T) {
+	r6, r5, r4 := emulator.Running6, emulator.Running5, emulator.Running4
+	arm(t, scenario{})
+	shown, piped, exit := withTerminalStderr(t, "restart", "--wave", "2", r6, r5, r4)
+	want := progressText(1, 2, 3, 0, 0, 0, 0, 3) + // wave 1 starts
+		progressText(1, 2, 3, 1, 1, 0, 0, 2) + progressText(1, 2, 3, 2, 2, 0, 0, 1) + // its two instances
+		progressText(1, 2, 3, 2, 2, 0, 0, 1) + // wave 1 done
+		progressText(2, 2, 3, 2, 2, 0, 0, 1) + progressText(2, 2, 3, 3, 3, 0, 0, 0) + progressText(2, 2, 3, 3, 3, 0, 0, 0) +
+		progressText(2, 2, 3, 3, 3, 0, 0, 0) + "\n" // finished
+	if shown != want || exit != exitAllSucceeded || piped != r6+" success\n"+r5+" success\n"+r4+" success\n" {
+		t.Errorf("exit %d\nterminal %q\nexpected %q\nstdout %q", exit, shown, want, piped)
+	}
+
+	// Stopped at the gate: the line ends, then the error line.
+	arm(t, scenario{neverReturns: r5})
+	shown, _, exit = withTerminalStderr(t, "restart", "--wave", "1", "--wait=1", r6, r5, r4)
+	progress, errorLine, _ := strings.Cut(shown, "\n")
+	if exit != exitStopped || !strings.HasSuffix(progress, progressText(2, 3, 3, 3, 1, 1, 1, 0)) ||
+		!strings.HasPrefix(errorLine, "dcsctl: DCS_ESTOPPED ") {
+		t.Errorf("exit %d, terminal %q", exit, shown)
+	}
 }

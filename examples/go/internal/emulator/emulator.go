@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -63,11 +64,15 @@ func Binary() (string, error) {
 // Emulator is one running dcs-emulator.
 type Emulator struct {
 	URL     string // http://127.0.0.1:PORT
-	LogPath string // its stderr
+	LogPath string // its stderr while it runs; removed by Stop, after which Log gives what it held
 
 	cmd    *exec.Cmd
 	exited chan struct{}
 	http   *http.Client
+
+	logMu     sync.Mutex
+	stopped   bool
+	loggedEnd string // the log as Stop found it
 }
 
 // Start runs $DCS_EMULATOR with the test credentials (AK/SK, project id, IAM
@@ -90,10 +95,11 @@ func Start(args ...string) (*Emulator, error) {
 	// Should the test process die without Stop (a panic), the emulator goes too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = cmd.Start()
 	}
-	if err := cmd.Start(); err != nil {
+	if err != nil {
+		os.Remove(log.Name())
 		return nil, fmt.Errorf("starting %s: %v", binary, err)
 	}
 	e := &Emulator{
@@ -118,32 +124,84 @@ func Start(args ...string) (*Emulator, error) {
 	case line := <-lines:
 		if !strings.HasPrefix(line, listeningPrefix) {
 			e.Stop()
-			return nil, fmt.Errorf("emulator did not start (first line %q); log %s:\n%s", line, e.LogPath, e.Log())
+			return nil, fmt.Errorf("emulator did not start (first line %q); log:\n%s", line, e.Log())
 		}
 		e.URL = strings.TrimSpace(strings.TrimPrefix(line, listeningPrefix))
 	case <-time.After(startupTimeout):
 		e.Stop()
-		return nil, fmt.Errorf("no listening line from the emulator within %v; log %s", startupTimeout, e.LogPath)
+		return nil, fmt.Errorf("no listening line from the emulator within %v; log:\n%s", startupTimeout, e.Log())
 	}
 	return e, nil
 }
 
-// Stop ends the emulator: SIGTERM, then SIGKILL after 10 s.
-func (e *Emulator) Stop() {
-	if e.cmd.Process == nil {
-		return
+// FleetInstance is one instance of a fleet file (--instances): the
+// emulator's fleet instead of the default one.
+type FleetInstance struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name,omitempty"` // "": the id
+	EngineVersion string            `json:"engine_version"`
+	Status        string            `json:"status"`
+	Tags          map[string]string `json:"tags,omitempty"`
+	// RestartSeconds: how long it stays RESTARTING after a restart; nil:
+	// --restart-seconds.
+	RestartSeconds *float64 `json:"restart_seconds,omitempty"`
+	// NeverReturns: once acted on, it stays RESTARTING (or FLUSHING) for good.
+	NeverReturns bool `json:"never_returns,omitempty"`
+}
+
+// StartWithFleet is Start with fleet as the emulator's fleet (a fleet file,
+// read at start and removed once the emulator listens); --generated-instances
+// among args adds instances after it.
+func StartWithFleet(fleet []FleetInstance, args ...string) (*Emulator, error) {
+	data, err := json.Marshal(fleet)
+	if err != nil {
+		return nil, err
 	}
-	_ = e.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-e.exited:
-	case <-time.After(10 * time.Second):
-		_ = e.cmd.Process.Kill()
-		<-e.exited
+	file, err := os.CreateTemp("", "dcs-emulator-fleet-*.json")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(file.Name())
+	_, err = file.Write(data)
+	if closeErr := file.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Start(append([]string{"--instances", file.Name()}, args...)...)
+}
+
+// Stop ends the emulator (SIGTERM, then SIGKILL after 10 s), keeps its log
+// in memory for Log and removes the file, so that no test leaves one behind.
+// Stopping twice is harmless.
+func (e *Emulator) Stop() {
+	if e.cmd.Process != nil {
+		_ = e.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-e.exited:
+		case <-time.After(10 * time.Second):
+			_ = e.cmd.Process.Kill()
+			<-e.exited
+		}
+	}
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	if !e.stopped {
+		e.stopped = true
+		data, _ := os.ReadFile(e.LogPath)
+		e.loggedEnd = string(data)
+		_ = os.Remove(e.LogPath)
 	}
 }
 
-// Log is what the emulator wrote on stderr so far.
+// Log is what the emulator wrote on stderr so far (all of it, once stopped).
 func (e *Emulator) Log() string {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	if e.stopped {
+		return e.loggedEnd
+	}
 	data, _ := os.ReadFile(e.LogPath)
 	return string(data)
 }
@@ -189,6 +247,7 @@ type Stats struct {
 	APIConnections int `json:"api_connections"`
 	StatusPuts     int `json:"status_puts"`
 	StatusGets     int `json:"status_gets"` // GET /v2/{project}/instances/{id}: status polls
+	ListGets       int `json:"list_gets"`   // GET /v2/{project}/instances: pages of listings
 }
 
 // Stats reads the counters.
@@ -229,7 +288,9 @@ func (e *Emulator) Requests() ([]Request, error) {
 // Fault queues kind for the next count API requests after skip of them, with
 // the fault's parameters (retry_after, ms, mb). Kinds include "delay" ({"ms":
 // N}: the answer comes N ms late), "status503" ({"retry_after": S}) and
-// "busy" (400 DCS.4111, the instance is restarting).
+// "busy" (400 DCS.4111, the instance is restarting). The parameter "on"
+// ("put": the status PUT, "get": a status query, "list": a page of a
+// listing; "any" by default) makes only those requests count and be hit.
 func (e *Emulator) Fault(kind string, count, skip int, params map[string]interface{}) error {
 	document := map[string]interface{}{"kind": kind, "count": count, "skip": skip}
 	for name, value := range params {
@@ -240,12 +301,15 @@ func (e *Emulator) Fault(kind string, count, skip int, params map[string]interfa
 
 // Instance is one instance of the fleet as it stands now.
 type Instance struct {
-	ID            string `json:"id"`
-	EngineVersion string `json:"engine_version"`
-	Status        string `json:"status"`
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	EngineVersion string            `json:"engine_version"`
+	Status        string            `json:"status"`
+	Tags          map[string]string `json:"tags"`
+	NeverReturns  bool              `json:"never_returns"`
 }
 
-// Instances is the fleet as it stands now.
+// Instances is the fleet as it stands now, in its order (the listing's).
 func (e *Emulator) Instances() ([]Instance, error) {
 	var fleet []Instance
 	err := e.control("GET", "/_emulator/instances", nil, &fleet)
@@ -257,6 +321,14 @@ func (e *Emulator) Instances() ([]Instance, error) {
 // puts it back.
 func (e *Emulator) SetInstanceStatus(id, status string) error {
 	return e.control("POST", "/_emulator/instances/"+url.PathEscape(id), map[string]string{"status": status}, nil)
+}
+
+// SetNeverReturns with true makes an operation on the instance (under way,
+// or the next one) never end: it stays RESTARTING or FLUSHING until its
+// status is set or the emulator reset. With false, one under way ends at its
+// own deadline (at once if that has passed).
+func (e *Emulator) SetNeverReturns(id string, neverReturns bool) error {
+	return e.control("POST", "/_emulator/instances/"+url.PathEscape(id), map[string]bool{"never_returns": neverReturns}, nil)
 }
 
 // SetClockOffset runs the emulator's clock seconds off real time (its Date
