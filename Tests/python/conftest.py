@@ -71,17 +71,19 @@ def client(make_client):
 
 class NativeLedger:
     """Every C function of the loaded library, wrapped: counts the calls, and follows each object
-    C hands out (configs, clients, results, errors, cancel tokens) by address from the call that made it to its
-    free, so that a leak, a double free or a free of something never handed out shows."""
+    C hands out (configs, clients, results, errors, cancel tokens, instance lists) by address
+    from the call that made it to its free, so that a leak, a double free or a free of something
+    never handed out shows."""
 
     OUT_PARAMS = {"dcs_client_new": {1: "client", 2: "error"}, "dcs_call": {5: "results", 6: "error"},
                   "dcs_restart": {3: "results", 4: "error"}, "dcs_soft_restart": {3: "results", 4: "error"},
                   "dcs_flush": {3: "results", 4: "error"}, "dcs_get_instance_status": {3: "error"},
                   "dcs_get_instance_status_with": {4: "error"},
-                  "dcs_wait_running": {4: "results", 5: "error"}, "dcs_wait_running_with": {5: "results", 6: "error"}}
+                  "dcs_wait_running": {4: "results", 5: "error"}, "dcs_wait_running_with": {5: "results", 6: "error"},
+                  "dcs_list_instances": {3: "instance_list", 4: "error"}}
     RETURNED = {"dcs_config_new": "config", "dcs_cancel_new": "cancel"}
     FREES = {"dcs_config_free": "config", "dcs_client_free": "client", "dcs_results_free": "results",
-             "dcs_error_free": "error", "dcs_cancel_free": "cancel"}
+             "dcs_error_free": "error", "dcs_cancel_free": "cancel", "dcs_instance_list_free": "instance_list"}
 
     def __init__(self):
         self.calls = {}

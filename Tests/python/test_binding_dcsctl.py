@@ -6,10 +6,14 @@ it, and the library that cannot be loaded. (Tests/examples/test_three_dcsctl.py 
 three dcsctl on the rest of man/dcsctl.1.)"""
 
 import os
+import pty
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
+import tty
 
 import pytest
 
@@ -21,7 +25,8 @@ from dcs import _native
 OUTCOME_LINE = re.compile(r"\S+ (success|failed|not_sent|unknown)")
 ERROR_LINE = re.compile(r"dcsctl: (DCS_[A-Z_]+) http_status=(\d+) code=(\S+) request_id=(\S+): (.+)")
 USAGE_HINT = "usage: dcsctl restart|soft_restart|flush [OPTION]... ID... (dcsctl --help for more)\n"
-ALL_SUCCEEDED, PARTIAL, USAGE, CONFIGURATION, REFUSED, OUTCOME_UNKNOWN, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+ALL_SUCCEEDED, PARTIAL, USAGE, CONFIGURATION, REFUSED, OUTCOME_UNKNOWN, STOPPED, INTERRUPTED = 0, 1, 2, 3, 4, 5, 6, 130
+LIST_LINE = re.compile(r"\S+ [A-Z_]+ \S+ \S+ .+")
 
 
 @pytest.fixture(scope="session")
@@ -56,32 +61,45 @@ class Run:
         return self.stdout.splitlines()
 
 
-def run(command, emu, args, env, fault):
+def run(command, emu, args, env, fault, prepare=None):
     emu.reset()
     if fault:
         emu.fault(**fault)
+    if prepare:
+        prepare(emu)
     done = subprocess.run([*command, *args], env=env, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
     result = Run(done)
     assert leaked_secrets(result.stdout, result.stderr) == []
     return result
 
 
-def run_both(c_dcsctl, emu, args, fault=None, **env_extra):
-    """Runs the C and the Python dcsctl in the same situation; checks they agree; returns Python's run."""
+def run_both(c_dcsctl, emu, args, fault=None, prepare=None, **env_extra):
+    """Runs the C and the Python dcsctl in the same situation (the emulator reset, then `fault`
+    queued and `prepare(emu)` called); checks they agree; returns Python's run."""
     env = client_env(emu, **env_extra)
     for name, value in env_extra.items():
         if value is None:
             del env[name]
-    c = run([str(c_dcsctl)], emu, args, env, fault)
-    py = run([sys.executable, str(DCSCTL_PY)], emu, args, env, fault)
+    c = run([str(c_dcsctl)], emu, args, env, fault, prepare)
+    py = run([sys.executable, str(DCSCTL_PY)], emu, args, env, fault, prepare)
     assert py.normalized() == c.normalized()
     # The documented format, whatever C printed.
-    assert all(OUTCOME_LINE.fullmatch(line) for line in py.lines())
+    line_format = documented_lines(args)
+    if line_format is not None:
+        assert all(line_format.fullmatch(line) for line in py.lines())
     if py.code == 0:
         assert py.stderr == ""
     elif not py.stderr.endswith(USAGE_HINT):
         assert py.stderr.count("\n") == 1 and ERROR_LINE.fullmatch(py.stderr.rstrip("\n"))
     return py
+
+
+def documented_lines(args):
+    """The form of each stdout line of dcsctl `args` prints in text: an outcome, or a listed
+    instance; None for what prints something else (JSON, help, a dry run)."""
+    if {"--help", "-h", "--dry-run", "--output=json"} & set(args) or ("--output", "json") in zip(args, args[1:]):
+        return None
+    return LIST_LINE if args[:1] == ["list"] else OUTCOME_LINE
 
 
 def error_fields(run_):
@@ -270,3 +288,269 @@ def test_a_library_that_cannot_be_loaded_is_127_as_from_the_dynamic_loader(tmp_p
     assert emu.stats()["api_requests"] == 0
     helped = subprocess.run([sys.executable, str(DCSCTL_PY), "--help"], env=env, capture_output=True, text=True)
     assert helped.returncode == 0 and helped.stdout.startswith("usage: dcsctl ")
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+def listed(emu, **selected):
+    """The list lines the emulator's fleet says `dcsctl list` prints."""
+    return [f"{i['id']} {i['status']} Redis {i['engine_version']} {i['name']}" for i in emu.instances()
+            if all(selected_by(i) for selected_by in selected.values())]
+
+
+def test_list_prints_every_instance_in_the_service_s_order(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["list"])
+    assert (py.code, py.stderr) == (ALL_SUCCEEDED, "")
+    assert py.lines() == listed(emu) and len(py.lines()) == 5 + len(GENERATED)
+    assert py.lines()[0] == f"{RUNNING_6} RUNNING Redis 6.0 cache-a"
+
+
+@pytest.mark.parametrize("args, selected", [
+    (["--name", "cache"], {"name": lambda i: "cache" in i["name"]}),
+    (["--name=generated-0042", "--exact"], {"name": lambda i: i["name"] == "generated-0042"}),
+    (["--status", "FROZEN"], {"status": lambda i: i["status"] == "FROZEN"}),
+    (["--tag", "role=queue", "--tag=env=prod"], {"tags": lambda i: i["tags"].get("role") == "queue"
+                                                 and i["tags"].get("env") == "prod"}),
+    (["--name", "generated-01", "--status=RUNNING", "--tag", "env=test"],
+     {"name": lambda i: "generated-01" in i["name"], "tags": lambda i: i["tags"].get("env") == "test"}),
+    (["--name", "no-such-name"], {"none": lambda i: False}),
+])
+def test_list_filters(c_dcsctl, emu, args, selected):
+    py = run_both(c_dcsctl, emu, ["list", *args])
+    assert (py.code, py.stderr) == (ALL_SUCCEEDED, "")
+    assert py.lines() == listed(emu, **selected)
+
+
+def test_list_as_json(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["list", "--output", "json", "--name", "cache-"])
+    assert py.code == ALL_SUCCEEDED
+    document = __import__("json").loads(py.stdout)
+    assert document["action"] == "list" and document["status"] == {"name": "DCS_OK", "number": 0}
+    assert document["instances"][0] == {"id": RUNNING_6, "name": "cache-a", "status": "RUNNING", "engine": "Redis",
+                                         "engine_version": "6.0"}
+    assert py.stdout.splitlines()[8] == (f'    {{"id": "{RUNNING_6}", "name": "cache-a", "status": "RUNNING", '
+                                         '"engine": "Redis", "engine_version": "6.0"},')
+    empty = run_both(c_dcsctl, emu, ["list", "--output=json", "--name", "nothing"])
+    assert empty.code == ALL_SUCCEEDED and '  "instances": []\n}\n' in empty.stdout
+
+
+def test_list_shows_odd_fields_safely(c_dcsctl, tmp_path):
+    """Control bytes of any field print as '?', an empty field as '-'."""
+    import json
+
+    from emulator import Emulator
+
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps([
+        {"id": "odd-1", "name": "bell\u0007tab\tdel\u007fend", "engine_version": "6.0", "status": "UPGRADING"},
+        {"id": "odd-2", "name": "", "engine_version": "", "status": "RUNNING"},
+        {"id": "odd-3", "name": "caf\u00e9 ok", "engine_version": "5.0", "status": "RUNNING"},
+    ]))
+    with Emulator(["--instances", str(fleet), "--quiet"]) as emulator:
+        py = run_both(c_dcsctl, emulator, ["list"])
+        assert py.code == ALL_SUCCEEDED
+        assert py.lines() == ["odd-1 UPGRADING Redis 6.0 bell?tab?del?end", "odd-2 RUNNING Redis - -",
+                              "odd-3 RUNNING Redis 5.0 caf\u00e9 ok"]
+        as_json = run_both(c_dcsctl, emulator, ["list", "--output=json"])
+        assert '"name": "bell\\u0007tab\\tdel\x7fend"' in as_json.stdout and '"engine_version": ""' in as_json.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--status", "running"], "filter->status"),
+    (["--status="], "filter->status"),
+    (["--tag", "novalue"], "filter->tags[0]"),
+    (["--tag", "role=queue", "--tag", "=x"], "filter->tags[1]"),
+])
+def test_list_filters_the_library_refuses(c_dcsctl, emu, args, message):
+    py = run_both(c_dcsctl, emu, ["list", *args])
+    assert (py.code, py.stdout) == (USAGE, "")
+    assert error_fields(py)[0] == "DCS_EINVAL" and message in py.stderr
+    assert emu.stats()["list_gets"] == 0
+    as_json = run_both(c_dcsctl, emu, ["list", "--output=json", *args])
+    assert as_json.code == USAGE and '"name": "DCS_EINVAL"' in as_json.stdout and '"instances": []' in as_json.stdout
+
+
+def test_list_errors_exit_as_the_actions_do(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["list"], fault={"kind": "status500", "on": "list"})
+    assert (py.code, py.stdout) == (REFUSED, "")
+    assert error_fields(py)[:3] == ("DCS_EAPI", "500", "DCS.5000")
+    py = run_both(c_dcsctl, emu, ["list"], HUAWEICLOUD_SDK_SK="not-the-secret-key")
+    assert py.code == REFUSED and error_fields(py)[1] == "401"
+    py = run_both(c_dcsctl, emu, ["list"], DCS_ENDPOINT=closed_port_url())
+    assert py.code == OUTCOME_UNKNOWN and error_fields(py)[0] == "DCS_ETRANSPORT"
+    py = run_both(c_dcsctl, emu, ["list"], HUAWEICLOUD_SDK_PROJECT_ID="bad/project")
+    assert py.code == CONFIGURATION
+
+
+@pytest.mark.parametrize("args", [
+    ["list", RUNNING_6], ["list", "-"], ["list", "--", "x"], ["list", "--wave", "2"], ["list", "--pause=1"],
+    ["list", "--keep-going"], ["list", "--wait"], ["list", "--wait=5"], ["list", "--ids-from", "ids.txt"],
+    ["list", "--dry-run"], ["list", "--yes"], ["list", "--exact"], ["list", "--name"], ["list", "--name="],
+    ["list", "--name", "n" * 256], ["list", "--name", "a", "--name", "b"], ["list", "--status"],
+    ["list", "--status", "A", "--status=B"], ["list", "--tag"], ["list", "--exact=yes", "--name", "a"],
+    ["list", "--yes", "--name", "a", RUNNING_6], ["list", "--keep-going", "--exact"],
+    ["restart", "--name", "a", RUNNING_6], ["restart", "--exact", RUNNING_6], ["flush", "--status=RUNNING", RUNNING_6],
+    ["restart", "--tag", "a=b", RUNNING_6], ["restart", "--tag", "a=b", "--name", "x", RUNNING_6],
+    ["restart", "--wave", RUNNING_6], ["restart", RUNNING_6, "--wave"], ["restart", "--wave=0", RUNNING_6],
+    ["restart", "--wave", "10001", RUNNING_6], ["restart", "--wave=-1", RUNNING_6], ["restart", "--wave=2x", RUNNING_6],
+    ["restart", "--wave=", RUNNING_6], ["restart", "--wave", "1", "--wave=2", RUNNING_6],
+    ["restart", "--pause", "5", RUNNING_6], ["restart", "--keep-going", RUNNING_6],
+    ["restart", "--wave", "1", "--pause", RUNNING_6], ["restart", "--wave", "1", "--pause=86401", RUNNING_6],
+    ["restart", "--wave", "1", "--pause=-1", RUNNING_6], ["restart", "--wave", "1", "--pause=1.5", RUNNING_6],
+    ["restart", "--wave", "1", "--pause=1", "--pause=2", RUNNING_6], ["restart", "--wave", "1", "--keep-going=1", RUNNING_6],
+    ["restart", "--pause=1", "--keep-going", "--name", "x", RUNNING_6], ["restart", "--keep-going", "--pause", "1"],
+    ["reboot", "--name", "x"], [],
+])
+def test_usage_of_list_and_the_rolling_options(c_dcsctl, emu, args):
+    py = run_both(c_dcsctl, emu, args)
+    assert (py.code, py.stdout) == (USAGE, "") and py.stderr.startswith("dcsctl: ") and py.stderr.endswith(USAGE_HINT)
+    assert emu.stats()["api_requests"] == 0
+
+
+def test_help_shows_list_and_the_rolling_options(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["--help"])
+    assert "       dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]\n" in py.stdout
+    assert "  --wave N           roll the action over the ids N at a time (1 to 10000): each\n" in py.stdout
+    assert "6 a rolling\naction stopped after a wave with failures (later waves not sent); 130\n" in py.stdout
+
+
+# --- rolling actions ------------------------------------------------------------------------------
+
+ROLLED = [RUNNING_6, RUNNING_5, RUNNING_4]
+
+
+@pytest.fixture(scope="module")
+def rolling_emulator():
+    from emulator import Emulator
+
+    with Emulator(["--restart-seconds", "0.2", "--quiet"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def roll_emu(rolling_emulator):
+    """Restarted instances are RESTARTING for 0.2 s: a wave is waited on in well under a second."""
+    rolling_emulator.reset()
+    return rolling_emulator
+
+
+def test_a_rolling_restart_prints_nothing_extra_off_a_terminal(c_dcsctl, roll_emu):
+    py = run_both(c_dcsctl, roll_emu, ["restart", "--wave", "2", "--pause=0", *ROLLED])
+    assert (py.code, py.stderr) == (ALL_SUCCEEDED, "")  # no progress line: stderr is a pipe
+    assert py.lines() == [f"{i} success" for i in ROLLED]
+    stats = roll_emu.stats()
+    assert stats["status_puts"] == 2 and stats["status_gets"] >= 2 * len(ROLLED)  # --wave waits on each wave
+
+
+def test_a_rolling_restart_stopped_at_its_gate_exits_6(c_dcsctl, roll_emu):
+    py = run_both(c_dcsctl, roll_emu, ["restart", "--wave=1", "--wait=2", *ROLLED],
+                  prepare=lambda emu: emu.set_never_returns(RUNNING_5))
+    assert py.code == STOPPED
+    assert py.lines() == [f"{RUNNING_6} success", f"{RUNNING_5} unknown", f"{RUNNING_4} not_sent"]
+    status, http, code, request_id, message = error_fields(py)
+    assert (status, http, code, request_id) == ("DCS_ESTOPPED", "0", "-", "-") and RUNNING_5 in message
+    assert roll_emu.stats()["status_puts"] == 2  # the third wave was not sent
+
+
+def test_keep_going_goes_past_the_gate_and_exits_1(c_dcsctl, roll_emu):
+    py = run_both(c_dcsctl, roll_emu, ["restart", "--wave=1", "--wait=2", "--keep-going", "--output=json", *ROLLED],
+                  prepare=lambda emu: emu.set_never_returns(RUNNING_5))
+    assert py.code == PARTIAL and '"name": "DCS_EPARTIAL"' in py.stdout
+    assert roll_emu.stats()["status_puts"] == 3
+
+
+def test_a_dry_run_of_a_rolling_action_says_it_waits(c_dcsctl, emu):
+    py = run_both(c_dcsctl, emu, ["restart", "--dry-run", "--wave", "2", *ROLLED])
+    assert py.code == ALL_SUCCEEDED and py.stdout.splitlines()[-1].endswith("until it is RUNNING, at most 600 s")
+    assert emu.stats()["api_requests"] == 0
+
+
+def on_a_terminal(command, env):
+    """Runs `command` with stderr on a pseudo-terminal in raw mode (the bytes as written, no CR
+    added); (exit status, stdout, what reached the terminal)."""
+    controller, terminal = pty.openpty()
+    tty.setraw(terminal)
+    try:
+        child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
+    finally:
+        os.close(terminal)
+    chunks = []
+
+    def drain():
+        while True:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # EIO: the child, the last holder of the terminal, is gone
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        out, _ = child.communicate(timeout=120)
+        reader.join(timeout=30)
+    finally:
+        os.close(controller)
+    return child.returncode, out, b"".join(chunks)
+
+
+PROGRESS_LINE = re.compile(rb"\rwave (\d+)/(\d+): (\d+)/(\d+) done \((\d+) ok, (\d+) failed, (\d+) unknown, "
+                           rb"(\d+) not sent\), (\d+) to go\x1b\[K")
+
+
+@pytest.mark.parametrize("never_back", [None, RUNNING_5])
+def test_the_progress_line_on_a_terminal(c_dcsctl, roll_emu, never_back):
+    env = client_env(roll_emu)
+    runs = []
+    for command in ([str(c_dcsctl)], [sys.executable, str(DCSCTL_PY)]):
+        roll_emu.reset()
+        if never_back:
+            roll_emu.set_never_returns(never_back)
+        runs.append(on_a_terminal([*command, "restart", "--wave", "1", "--wait=2", *ROLLED], env))
+    clean = [(code, out, re.sub(rb"request_id=[0-9a-f]+", b"request_id=RID", err)) for code, out, err in runs]
+    assert clean[1] == clean[0]
+    code, out, err = runs[1]
+    progress, newline, rest = err.partition(b"\n")
+    lines = PROGRESS_LINE.findall(progress)
+    assert PROGRESS_LINE.sub(b"", progress) == b""  # nothing but progress lines before the newline
+    for wave, waves, done, total, ok, failed, unknown, not_sent, to_go in (map(int, line) for line in lines):
+        assert (waves, total) == (3, 3) and 1 <= wave <= 3
+        assert done == ok + failed + unknown + not_sent and done + to_go == total
+    if never_back is None:
+        assert (code, newline, rest) == (ALL_SUCCEEDED, b"\n", b"")
+        assert lines[0] == (b"1", b"3", b"0", b"3", b"0", b"0", b"0", b"0", b"3")
+        assert lines[-1] == (b"3", b"3", b"3", b"3", b"3", b"0", b"0", b"0", b"0")
+    else:
+        assert code == STOPPED and rest.startswith(b"dcsctl: DCS_ESTOPPED ")
+        assert lines[-1] == (b"2", b"3", b"3", b"3", b"1", b"0", b"1", b"1", b"0")
+    assert out.decode().splitlines()[0] == f"{RUNNING_6} success"
+
+
+def test_ctrl_c_during_a_listing_cancels_it(c_dcsctl, emu):
+    """The listing runs in a worker thread too: SIGINT cancels it at once, exit 130."""
+    env = client_env(emu)
+    runs = []
+    for command in ([str(c_dcsctl)], [sys.executable, str(DCSCTL_PY)]):
+        emu.reset()
+        emu.fault("delay", on="list", ms=10000)
+        child = subprocess.Popen([*command, "list"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while emu.stats()["list_gets"] == 0:
+                assert time.monotonic() < deadline and child.poll() is None, "no listing came"
+                time.sleep(0.02)
+            started = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=30)
+            assert time.monotonic() - started < 5, command  # at once: not the 10 s delay
+        finally:
+            if child.poll() is None:
+                child.kill()
+        runs.append((child.returncode, out.decode(), err.decode()))
+    assert runs[1] == runs[0]
+    code, out, err = runs[0]
+    assert (code, out) == (INTERRUPTED, "")
+    assert err.startswith("dcsctl: DCS_ECANCELED http_status=0 code=- request_id=-: ")

@@ -171,8 +171,9 @@ def test_names_and_values_are_the_c_ones():
     for status in dcs.Status:
         assert lib.dcs_status_name(status).decode() == status.c_name
     assert dcs.DcsError("x", status=42).status_name == lib.dcs_status_name(42).decode() == "DCS_UNKNOWN_STATUS"
-    assert [s.value for s in dcs.Status] == [0, 1, -1, -2, -3, -4, -5, -6, -7, -8]
+    assert [s.value for s in dcs.Status] == [0, 1, -1, -2, -3, -4, -5, -6, -7, -8, -9]
     assert dcs.Status.ECANCELED.c_name == lib.dcs_status_name(-8).decode() == "DCS_ECANCELED"
+    assert dcs.Status.ESTOPPED.c_name == lib.dcs_status_name(-9).decode() == "DCS_ESTOPPED"
     for outcome in dcs.Outcome:
         assert lib.dcs_outcome_name(outcome.value).decode() == outcome.c_name == str(outcome)
     assert [o.value for o in dcs.Outcome] == [0, 1, 2, 3]
@@ -201,11 +202,18 @@ def test_log_levels_are_the_c_ones():
 def test_call_options_match_the_library_s_layout():
     """The struct is filled in Python: what dcs_call_options_init writes is what Python builds."""
     lib = _native.library()
-    options = _native.CallOptions(7, 8, _native.CancelHandle(9), 10)
+    options = _native.CallOptions(7, 8, _native.CancelHandle(9), 10, 11, 12, 13, _native.ProgressFunction(print),
+                                  14)
     lib.dcs_call_options_init(ctypes.byref(options), ctypes.sizeof(options))
-    assert (options.version, options.deadline_ms, options.cancel.value, options.wait_running_ms) == (2, 0, None, 0)
-    assert ctypes.sizeof(_native.CallOptions) == 24 and _native.CallOptions.wait_running_ms.offset == 16
-    assert _native.CALL_OPTIONS_VERSION == 2
+    assert (options.version, options.deadline_ms, options.cancel.value, options.wait_running_ms) == (3, 0, None, 0)
+    assert (options.wave_size, options.wave_pause_ms, options.keep_going, bool(options.progress),
+            options.progress_user) == (0, 0, 0, False, None)
+    assert ctypes.sizeof(_native.CallOptions) == 56 and _native.CallOptions.wait_running_ms.offset == 16
+    assert _native.CALL_OPTIONS_VERSION == 3
+    # Given a version-2 size, the library writes no byte past it and says version 2.
+    version_2 = (ctypes.c_ubyte * ctypes.sizeof(_native.CallOptions))(*[0xAB] * ctypes.sizeof(_native.CallOptions))
+    lib.dcs_call_options_init(ctypes.cast(version_2, ctypes.POINTER(_native.CallOptions)), 24)
+    assert int.from_bytes(bytes(version_2[:4]), "little") == 2 and bytes(version_2[24:]) == b"\xab" * 32
     assert re.fullmatch(r"0\.\d+\.\d+", dcs.version())
     # The libcurl the loaded libdcs runs on: the one the loader gives this process too.
     curl = ctypes.CDLL("libcurl.so.4")
@@ -213,11 +221,66 @@ def test_call_options_match_the_library_s_layout():
     assert curl.curl_version().decode().split()[0] == "libcurl/" + dcs.libcurl_version()
 
 
+LAYOUT_PROGRAM = r"""
+#include <stddef.h>
+#include <stdio.h>
+#include "dcs.h"
+#define FIELD(type, field) printf("%s %s %zu %zu\n", #type, #field, offsetof(type, field), sizeof(((type *)0)->field))
+#define SIZE(type) printf("%s - 0 %zu\n", #type, sizeof(type))
+int main(void) {
+    SIZE(dcs_call_options);
+    FIELD(dcs_call_options, version); FIELD(dcs_call_options, deadline_ms); FIELD(dcs_call_options, cancel);
+    FIELD(dcs_call_options, wait_running_ms); FIELD(dcs_call_options, wave_size);
+    FIELD(dcs_call_options, wave_pause_ms); FIELD(dcs_call_options, keep_going); FIELD(dcs_call_options, progress);
+    FIELD(dcs_call_options, progress_user);
+    SIZE(dcs_progress);
+    FIELD(dcs_progress, event); FIELD(dcs_progress, wave); FIELD(dcs_progress, waves); FIELD(dcs_progress, total);
+    FIELD(dcs_progress, done); FIELD(dcs_progress, succeeded); FIELD(dcs_progress, failed);
+    FIELD(dcs_progress, unknown); FIELD(dcs_progress, not_sent); FIELD(dcs_progress, in_progress);
+    FIELD(dcs_progress, not_started); FIELD(dcs_progress, instance_id); FIELD(dcs_progress, index);
+    FIELD(dcs_progress, outcome);
+    SIZE(dcs_list_filter);
+    FIELD(dcs_list_filter, version); FIELD(dcs_list_filter, name); FIELD(dcs_list_filter, name_exact);
+    FIELD(dcs_list_filter, status); FIELD(dcs_list_filter, tags); FIELD(dcs_list_filter, tag_count);
+    return 0;
+}
+"""
+
+
+def test_the_structs_python_fills_are_the_c_compiler_s(tmp_path):
+    """Offsets and sizes of every field of the structs ctypes builds or reads, against what the C
+    compiler makes of include/dcs.h: a field missed, moved or of the wrong size shows here."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+    source, program = tmp_path / "layout.c", tmp_path / "layout"
+    source.write_text(LAYOUT_PROGRAM)
+    subprocess.run([compiler, "-std=c11", "-Wall", "-Werror", f"-I{REPO / 'include'}", str(source), "-o",
+                    str(program)], check=True)
+    in_c = subprocess.run([str(program)], capture_output=True, text=True, check=True).stdout.splitlines()
+    structs = {"dcs_call_options": _native.CallOptions, "dcs_progress": _native.ProgressReport,
+               "dcs_list_filter": _native.ListFilter}
+    in_python = []
+    for c_name, structure in structs.items():
+        in_python.append(f"{c_name} - 0 {ctypes.sizeof(structure)}")
+        for field, _ in structure._fields_:
+            descriptor = getattr(structure, field)
+            in_python.append(f"{c_name} {field} {descriptor.offset} {descriptor.size}")
+    assert in_python == in_c
+
+
+def test_progress_events_are_the_c_ones():
+    header = (REPO / "include" / "dcs.h").read_text()
+    in_c = {name: int(value) for name, value in re.findall(r"DCS_PROGRESS_([A-Z_]+)\s*=\s*(\d+)", header)}
+    assert in_c == {event.name: event.value for event in dcs.ProgressEvent}
+    assert _native.LIST_FILTER_VERSION == int(re.search(r"#define DCS_LIST_FILTER_VERSION (\d+)", header).group(1))
+
+
 def test_exceptions_are_the_language_s_own():
     assert issubclass(dcs.InvalidArgument, ValueError) and issubclass(dcs.Timeout, TimeoutError)
     assert issubclass(dcs.OutOfMemory, MemoryError)
     for cls in (dcs.PartialFailure, dcs.InvalidArgument, dcs.ConfigError, dcs.TransportError, dcs.Timeout,
-                dcs.ApiError, dcs.ProtocolError, dcs.OutOfMemory, dcs.Cancelled):
+                dcs.ApiError, dcs.ProtocolError, dcs.OutOfMemory, dcs.Cancelled, dcs.Stopped):
         assert issubclass(cls, dcs.DcsError)
         assert cls("m").status is cls.default_status
     assert {cls.default_status for cls in dcs.DcsError.__subclasses__()} == set(dcs.Status) - {dcs.Status.OK}
@@ -232,3 +295,9 @@ def test_exceptions_are_the_language_s_own():
     error = error_for(-8, "cancelled")  # how a status from C becomes an exception
     assert type(error) is dcs.Cancelled and error.status is dcs.Status.ECANCELED
     assert error.status_name == "DCS_ECANCELED"
+    stopped = error_for(-9, "stopped after wave 2 of 3", results=[dcs.Result("a", dcs.Outcome.NOT_SENT)])
+    assert type(stopped) is dcs.Stopped and stopped.status is dcs.Status.ESTOPPED
+    assert stopped.results == [dcs.Result("a", dcs.Outcome.NOT_SENT)]
+    import pickle
+
+    assert type(pickle.loads(pickle.dumps(stopped))) is dcs.Stopped

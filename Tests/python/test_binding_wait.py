@@ -183,7 +183,7 @@ def test_wait_reaches_c_as_wait_running_ms(client, monkeypatch, wait, millisecon
         client.restart([RUNNING_6], wait=wait, timeout=30)
     except dcs.Timeout:  # 1 ms is too short to see it RUNNING twice
         assert milliseconds == 1
-    assert seen == [(2, 30_000, milliseconds, True)]  # and the call's own cancel token
+    assert seen == [(_native.CALL_OPTIONS_VERSION, 30_000, milliseconds, True)]  # and the call's own cancel token
 
 
 @pytest.mark.parametrize("wait, error", [

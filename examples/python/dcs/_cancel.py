@@ -17,21 +17,26 @@ import weakref
 # which would cost more than the rest of the package.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Set
+    from typing import Callable, Optional, Set
+
+    from ._values import Progress
 
 from . import _native
 from ._errors import InvalidArgument, OutOfMemory
 
 
 class _CallState:
-    """One call in C: its own dcs_cancel, and a KeyboardInterrupt or SystemExit the log callback
-    caught during it, which cannot go up through C and is raised when the call returns."""
+    """One call in C: its own dcs_cancel; the progress callable of the call, if any; and an
+    exception a callback caught during it (a KeyboardInterrupt or SystemExit in the log
+    callback, anything the progress callable raised), which cannot go up through C and is
+    raised when the call returns."""
 
-    __slots__ = ("cancel", "interrupt")
+    __slots__ = ("cancel", "interrupt", "progress")
 
     def __init__(self, cancel: _native.CancelHandle) -> None:
         self.cancel = cancel
         self.interrupt: Optional[BaseException] = None
+        self.progress: Optional[Callable[[Progress], object]] = None
 
     @classmethod
     def with_token(cls, lib: ctypes.CDLL) -> "_CallState":
@@ -44,8 +49,8 @@ class _CallState:
         _native.library().dcs_cancel_trigger(self.cancel)
 
     def interrupt_with(self, error: BaseException) -> None:
-        """`error` (KeyboardInterrupt, SystemExit) is raised when the call returns; the call is
-        cancelled now."""
+        """`error` (KeyboardInterrupt, SystemExit, what the progress callable raised) is raised
+        when the call returns; the call is cancelled now. The first one counts."""
         if self.interrupt is None:
             self.interrupt = error
         self.trigger()

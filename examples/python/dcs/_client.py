@@ -12,13 +12,13 @@ import weakref
 # which would cost more than the rest of the package.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Union
+    from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 from . import _native
 from ._cancel import CancelToken, _CallState, current
 from ._errors import DcsError, InvalidArgument, OutOfMemory, error_for
 from ._interrupt import unwatch, watch
-from ._values import Action, InstanceStatus, Outcome, Result, Status
+from ._values import Action, Instance, InstanceStatus, Outcome, Progress, ProgressEvent, Result, Status
 
 if TYPE_CHECKING:
     from . import _log  # imported when a client logs: `logging` is slow to import
@@ -77,6 +77,67 @@ def _wait_milliseconds(wait: object) -> int:
     if isinstance(wait, numbers.Real):
         return _milliseconds(wait, "wait", zero=True)
     raise TypeError(f"wait must be True, False or a number of seconds, not {type(wait).__name__}")
+
+
+def _set_rolling(options: _native.CallOptions, wave: Optional[int], pause: float, keep_going: bool,
+                 progress: Optional[Callable[[Progress], object]], wait: Union[bool, float, None]) -> None:
+    """The version 3 fields of `options`, for a call given any of wave, pause, keep_going or
+    progress (the others keep the fast path: their fields stay zero, as C's defaults)."""
+    if wave is not None:
+        if isinstance(wave, bool) or not isinstance(wave, int):
+            raise TypeError(f"wave must be an int (ids per wave), not {type(wave).__name__}")
+        if not 1 <= wave <= _native.MAX_IDS_PER_CALL:
+            raise InvalidArgument(f"wave must be from 1 to {_native.MAX_IDS_PER_CALL} ids, not {wave}")
+        options.wave_size = wave
+        if wait is None:  # a wave is judged by its instances running again, unless wait=False says not
+            options.wait_running_ms = DEFAULT_WAIT_SECONDS * 1000
+    pause_ms = _milliseconds(pause, "pause", zero=True)
+    if not isinstance(keep_going, bool):
+        raise TypeError(f"keep_going must be a bool, not {type(keep_going).__name__}")
+    if wave is None and pause_ms:
+        raise InvalidArgument("pause needs wave: it is the pause between two waves")
+    if wave is None and keep_going:
+        raise InvalidArgument("keep_going needs wave: it goes on past a wave with failures")
+    options.wave_pause_ms = pause_ms
+    options.keep_going = keep_going
+    if progress is not None:
+        if not callable(progress):
+            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+        options.progress = _PROGRESS_FUNCTION
+
+
+_PROGRESS_EVENTS = {event.value: event for event in ProgressEvent}
+
+
+def _forward_progress(report: Any, _user: object) -> None:
+    """The dcs_progress_fn of every call given progress=. C calls it on the thread making the
+    call, so the call's _CallState (current.state) holds the callable. Nothing goes up into C:
+    whatever the callable raises cancels the call, is raised when it returns, and the callable
+    is not called again."""
+    state = getattr(current, "state", None)
+    callback = state.progress if state is not None else None
+    if callback is None:
+        return
+    try:
+        c = report.contents
+        event = _PROGRESS_EVENTS.get(c.event)
+        if event is None:
+            return  # an event a newer library appended: ignored, as the header asks
+        if event is ProgressEvent.INSTANCE_DONE:
+            instance_id: Optional[str] = (c.instance_id or b"").decode("utf-8", "surrogateescape")
+            index: Optional[int] = c.index
+            outcome: Optional[Outcome] = _OUTCOMES.get(c.outcome, Outcome.UNKNOWN)
+        else:
+            instance_id = index = outcome = None
+        callback(Progress(event, c.wave, c.waves, c.total, c.done, c.succeeded, c.failed, c.unknown, c.not_sent,
+                          c.in_progress, c.not_started, instance_id, index, outcome))
+    except BaseException as error:  # nothing may go up into C: raised when the call returns
+        state.progress = None
+        state.interrupt_with(error)
+
+
+# One C function pointer for every call, alive as long as the module: nothing to keep per call.
+_PROGRESS_FUNCTION = _native.ProgressFunction(_forward_progress)
 
 
 def _check_cancel(cancel: object) -> None:
@@ -200,6 +261,76 @@ def _read_error(lib: ctypes.CDLL, status: int, err: _native.ErrorHandle, results
     return error_for(status, text(lib.dcs_error_message(err)), http_status=lib.dcs_error_http_status(err),
                      code=text(lib.dcs_error_code(err)), request_id=text(lib.dcs_error_request_id(err)),
                      results=results)
+
+
+def _list_filter(name: Optional[str], exact: bool, status: Union[InstanceStatus, str, None],
+                 tags: Union[Mapping[str, str], Iterable[str], None]) -> _native.ListFilter:
+    """The dcs_list_filter of list_instances' arguments, checked for type (C checks the values)."""
+    selected = _native.ListFilter(_native.LIST_FILTER_VERSION)
+    if name is not None:
+        selected.name = _encode(name, "name")
+    if not isinstance(exact, bool):
+        raise TypeError(f"exact must be a bool, not {type(exact).__name__}")
+    if exact and name is None:
+        raise InvalidArgument("exact needs name")
+    selected.name_exact = exact
+    if isinstance(status, InstanceStatus):
+        if status is InstanceStatus.OTHER:
+            raise InvalidArgument("status OTHER names no status of the service: give the service's name as a str")
+        selected.status = str(status).encode("ascii")
+    elif status is not None:
+        if not isinstance(status, str):
+            raise TypeError(f"status must be an InstanceStatus or a str, not {type(status).__name__}")
+        selected.status = _encode(status, "status")
+    if tags is not None:
+        pairs = _tags(tags)
+        if pairs:
+            selected.tags = (ctypes.c_char_p * len(pairs))(*pairs)
+            selected.tag_count = len(pairs)
+    return selected
+
+
+def _tags(tags: Union[Mapping[str, str], Iterable[str]]) -> List[bytes]:
+    """"key=value" strings as UTF-8, from a mapping or an iterable of them; tags[i] is the i-th
+    in the order given, as C names them."""
+    import collections.abc  # only for a listing with tags
+
+    kinds = 'a mapping of str to str or an iterable of "key=value" str'
+    if isinstance(tags, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"tags must be {kinds}, not a single {type(tags).__name__}")
+    if isinstance(tags, collections.abc.Mapping):
+        texts = []
+        for key, value in tags.items():
+            if not isinstance(key, str):
+                raise TypeError(f"the keys of tags must be str, not {type(key).__name__}")
+            if not isinstance(value, str):
+                raise TypeError(f"tags[{key!r}] must be a str, not {type(value).__name__}")
+            texts.append(f"{key}={value}")
+    else:
+        try:
+            texts = list(tags)
+        except TypeError:
+            raise TypeError(f"tags must be {kinds}, not {type(tags).__name__}") from None
+    return [_encode(text, f"tags[{index}]") for index, text in enumerate(texts)]
+
+
+_INSTANCE_STATUSES = {status.value: status for status in InstanceStatus}
+
+
+def _read_instances(lib: ctypes.CDLL, listed: _native.InstanceListHandle) -> List[Instance]:
+    """Every instance of a dcs_instance_list, in its order. Bytes that are not UTF-8 come back as
+    surrogate escapes, so that an id goes back to C as it came."""
+    def text(value: Optional[bytes]) -> str:
+        return (value or b"").decode("utf-8", "surrogateescape")
+
+    instances = []
+    for index in range(lib.dcs_instance_list_count(listed)):
+        instances.append(Instance(
+            text(lib.dcs_instance_list_id(listed, index)), text(lib.dcs_instance_list_name(listed, index)),
+            _INSTANCE_STATUSES.get(lib.dcs_instance_list_status(listed, index), InstanceStatus.OTHER),
+            text(lib.dcs_instance_list_status_text(listed, index)), text(lib.dcs_instance_list_engine(listed, index)),
+            text(lib.dcs_instance_list_engine_version(listed, index))))
+    return instances
 
 
 def check_instance_ids(ids: Iterable[str]) -> None:
@@ -399,11 +530,14 @@ class Client:
 
     def _run(self, invoke: Callable[[ctypes.CDLL, _native.ClientHandle, Any, Any, Any], int],
              options: _native.CallOptions, cancel: Optional[CancelToken],
-             finish: Callable[[ctypes.CDLL, int, _native.ResultsHandle, _native.ErrorHandle], Any]) -> Any:
+             finish: Callable[[ctypes.CDLL, int, _native.ResultsHandle, _native.ErrorHandle], Any],
+             progress: Optional[Callable[[Progress], object]] = None) -> Any:
         """Runs one call with its own dcs_cancel (see _cancel), linked to `cancel` and to
         cancel_all(); `invoke(lib, client, options, results, err)` makes the C call, and
         `finish(lib, status, results, err)` returns its value or raises, before results and
-        err are freed."""
+        err are freed. `progress`: the callable _forward_progress hands the call's reports to.
+        What a callback caught during the call is raised last, with the call's error, if any,
+        as its __context__."""
         lib = _native.library()
         results = _native.ResultsHandle()
         err = _native.ErrorHandle()
@@ -412,6 +546,7 @@ class Client:
         try:
             try:
                 state = _CallState.with_token(lib)
+                state.progress = progress
                 with self._lock:
                     self._cancellable.add(state)
                 try:
@@ -449,8 +584,9 @@ class Client:
         return finish
 
     def call(self, action: Union[Action, str], ids: Iterable[str], *, timeout: Optional[float] = None,
-             wait: Union[bool, float, None] = False, cancel: Optional[CancelToken] = None,
-             raise_on_partial: bool = True) -> List[Result]:
+             wait: Union[bool, float, None] = None, cancel: Optional[CancelToken] = None,
+             raise_on_partial: bool = True, wave: Optional[int] = None, pause: float = 0,
+             keep_going: bool = False, progress: Optional[Callable[[Progress], object]] = None) -> List[Result]:
         """Acts on instances: the general form of restart, soft_restart and flush.
 
         action: an Action, or its name ("restart", "soft_restart", "flush").
@@ -462,10 +598,29 @@ class Client:
             (dcs_call_options.wait_running_ms), as wait_running() does: their outcome is then
             the wait's (SUCCESS running again, FAILED ERROR/FROZEN..., UNKNOWN not RUNNING in
             time, with Timeout). True: up to DEFAULT_WAIT_SECONDS (600); a number: that many
-            seconds; False, None or 0: no wait.
+            seconds; False or 0: no wait; None (the default): no wait, except with wave, where
+            each wave is waited on up to DEFAULT_WAIT_SECONDS (as dcsctl --wave does).
         cancel: a CancelToken that ends the call (Cancelled); cancel_all() does too.
         raise_on_partial: False returns the results of a partial success (DCS_EPARTIAL) instead
             of raising PartialFailure; every other error still raises.
+        wave: roll the action over the ids, this many at a time (1 to MAX_IDS_PER_CALL), in
+            input order: each wave is sent, waited on (wait applies per wave; timeout bounds
+            the whole call), then `pause` passes, then the next wave. After a wave in which an
+            instance did not end RUNNING, the later waves are not sent (NOT_SENT) and Stopped
+            is raised, its message naming the wave and the instances at fault
+            (dcs_call_options.wave_size). None: every id at once.
+        pause: with wave, seconds between two waves (float allowed); default 0.
+        keep_going: with wave, True goes on past a wave with failures (PartialFailure at the
+            end when any instance did not end RUNNING). A failed request (ApiError,
+            TransportError...), timeout or cancel ends the call whatever it says.
+        progress: a callable taking one Progress, called on the thread making the call (so
+            that tqdm or rich can drive a bar from it) as each wave starts (WAVE_START), as
+            each id's outcome is final (INSTANCE_DONE), as each wave ends (WAVE_DONE) and once
+            at the end (FINISHED, its counts those of the results); with or without wave. It
+            must return quickly and must not call the client. Whatever it raises cancels the
+            call (what was sent keeps its outcome, the rest is NOT_SENT) and is raised when the
+            call returns, instead of its results, with the call's own error (Cancelled), if
+            any, as __context__; the callable is not called again.
 
         Returns one Result per id, in order, all SUCCESS (or, with raise_on_partial=False, as
         the service answered). Raises a DcsError subclass for any other status, with the
@@ -477,6 +632,8 @@ class Client:
         options = _native.CallOptions(_native.CALL_OPTIONS_VERSION,
                                       0 if timeout is None else _milliseconds(timeout, "timeout"),
                                       None, _wait_milliseconds(wait))
+        if wave is not None or pause != 0 or keep_going is not False or progress is not None:
+            _set_rolling(options, wave, pause, keep_going, progress, wait)
         _check_cancel(cancel)
         array = (ctypes.c_char_p * len(encoded))(*encoded)
 
@@ -484,25 +641,35 @@ class Client:
             status: int = lib.dcs_call(handle, action.value, array, len(encoded), *out)
             return status
 
-        return self._run(invoke, options, cancel, self._results_of(raise_on_partial))
+        return self._run(invoke, options, cancel, self._results_of(raise_on_partial), progress)
 
-    def restart(self, ids: Iterable[str], *, timeout: Optional[float] = None, wait: Union[bool, float, None] = False,
-                cancel: Optional[CancelToken] = None) -> List[Result]:
-        """Force restart of the instances; with wait, until they are RUNNING again. See call():
-        a partial success raises PartialFailure."""
-        return self.call(Action.RESTART, ids, timeout=timeout, wait=wait, cancel=cancel)
+    def restart(self, ids: Iterable[str], *, timeout: Optional[float] = None, wait: Union[bool, float, None] = None,
+                cancel: Optional[CancelToken] = None, wave: Optional[int] = None, pause: float = 0,
+                keep_going: bool = False, progress: Optional[Callable[[Progress], object]] = None) -> List[Result]:
+        """Force restart of the instances; with wait, until they are RUNNING again; with wave,
+        a wave at a time, each waited on. See call(): a partial success raises PartialFailure,
+        a rolling restart stopped at a wave with failures Stopped."""
+        return self.call(Action.RESTART, ids, timeout=timeout, wait=wait, cancel=cancel, wave=wave, pause=pause,
+                         keep_going=keep_going, progress=progress)
 
     def soft_restart(self, ids: Iterable[str], *, timeout: Optional[float] = None,
-                     wait: Union[bool, float, None] = False, cancel: Optional[CancelToken] = None) -> List[Result]:
-        """Restart of the Redis process only; with wait, until they are RUNNING again. See call():
-        a partial success raises PartialFailure."""
-        return self.call(Action.SOFT_RESTART, ids, timeout=timeout, wait=wait, cancel=cancel)
+                     wait: Union[bool, float, None] = None, cancel: Optional[CancelToken] = None,
+                     wave: Optional[int] = None, pause: float = 0, keep_going: bool = False,
+                     progress: Optional[Callable[[Progress], object]] = None) -> List[Result]:
+        """Restart of the Redis process only; with wait, until they are RUNNING again; with
+        wave, a wave at a time, each waited on. See call()."""
+        return self.call(Action.SOFT_RESTART, ids, timeout=timeout, wait=wait, cancel=cancel, wave=wave,
+                         pause=pause, keep_going=keep_going, progress=progress)
 
-    def flush(self, ids: Iterable[str], *, timeout: Optional[float] = None,
-              cancel: Optional[CancelToken] = None) -> List[Result]:
-        """Deletes all data of the instances: cannot be undone; Redis 4.0 and later. See call():
-        a partial success raises PartialFailure."""
-        return self.call(Action.FLUSH, ids, timeout=timeout, cancel=cancel)
+    def flush(self, ids: Iterable[str], *, timeout: Optional[float] = None, cancel: Optional[CancelToken] = None,
+              wave: Optional[int] = None, pause: float = 0, keep_going: bool = False,
+              progress: Optional[Callable[[Progress], object]] = None) -> List[Result]:
+        """Deletes all data of the instances: cannot be undone; Redis 4.0 and later. With wave,
+        a wave at a time, each waited on until RUNNING again (call("flush", ids, wave=...,
+        wait=False) judges a wave by the answers alone). See call(): a partial success raises
+        PartialFailure."""
+        return self.call(Action.FLUSH, ids, timeout=timeout, cancel=cancel, wave=wave, pause=pause,
+                         keep_going=keep_going, progress=progress)
 
     def wait_running(self, ids: Iterable[str], *, timeout: float,
                      cancel: Optional[CancelToken] = None) -> List[Result]:
@@ -553,3 +720,46 @@ class Client:
 
         result: InstanceStatus = self._run(invoke, options, cancel, finish)
         return result
+
+    def list_instances(self, *, name: Optional[str] = None, exact: bool = False,
+                       status: Union[InstanceStatus, str, None] = None,
+                       tags: Union[Mapping[str, str], Iterable[str], None] = None,
+                       timeout: Optional[float] = None, cancel: Optional[CancelToken] = None) -> List[Instance]:
+        """The project's instances (GET /v2/{project_id}/instances, read page after page to the
+        end), in the service's order, each once: every one, or those the filters select (all
+        of them together):
+
+        name: instances whose name contains it (the service's match); with exact=True, whose
+            name is exactly it.
+        status: an InstanceStatus (not OTHER) or the service's name of one ("RUNNING").
+        tags: {"key": "value", ...} or an iterable of "key=value" str: instances that carry
+            all of them (at most 20).
+        timeout: seconds for the whole listing, retries included; None: only the client's own
+            timeouts bound each page. cancel (and cancel_all()) end it with Cancelled.
+
+        Returns a list of Instance, [] when none matches; a listing is whole or raises
+        (dcs_list_instances). Raises InvalidArgument naming the argument for a bad value
+        (C's checks name its fields: "filter->tags[1] ..."; tags[i] is the i-th tag in the
+        order given), TypeError for a wrong type, both before anything is sent.
+        """
+        selected = _list_filter(name, exact, status, tags)
+        options = _native.CallOptions(_native.CALL_OPTIONS_VERSION,
+                                      0 if timeout is None else _milliseconds(timeout, "timeout"), None, 0)
+        _check_cancel(cancel)
+        listed = _native.InstanceListHandle()
+
+        def invoke(lib: ctypes.CDLL, handle: _native.ClientHandle, options: Any, _results: Any, err: Any) -> int:
+            status: int = lib.dcs_list_instances(handle, ctypes.byref(selected), options, ctypes.byref(listed), err)
+            return status
+
+        def finish(lib: ctypes.CDLL, status: int, _results: _native.ResultsHandle,
+                   err: _native.ErrorHandle) -> List[Instance]:
+            try:
+                if status != Status.OK:
+                    raise _read_error(lib, status, err, [])
+                return _read_instances(lib, listed)
+            finally:
+                lib.dcs_instance_list_free(listed)
+
+        found: List[Instance] = self._run(invoke, options, cancel, finish)
+        return found

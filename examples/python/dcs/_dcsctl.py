@@ -1,8 +1,9 @@
-"""dcsctl: restart, soft-restart or flush DCS instances from the command line.
+"""dcsctl: restart, soft-restart or flush DCS instances from the command line, or list them.
 
     dcsctl restart|soft_restart|flush [OPTION]... ID...
     dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
     dcsctl restart|soft_restart|flush [OPTION]... -          (the ids from standard input)
+    dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]
     dcsctl --help | --version
 
 The Python twin of examples/c/dcsctl.c: same command line, same bytes on stdout and stderr, same
@@ -10,10 +11,10 @@ exit status (Tests/examples/test_three_dcsctl.py compares the three); man/dcsctl
 manual of all three. Run as the `dcsctl` console script, `python -m dcs`, or
 examples/python/dcsctl.py.
 
-Ctrl-C during the call cancels it: the call runs in a worker thread, so that the main thread is
-free to run the SIGINT handler, which cancels a CancelToken (a call in C cannot be interrupted
-from the thread making it). Before the confirmation of a flush, Ctrl-C ends the process as it
-ends the C program.
+Ctrl-C during the call (or the listing) cancels it: the call runs in a worker thread, so that
+the main thread is free to run the SIGINT handler, which cancels a CancelToken (a call in C
+cannot be interrupted from the thread making it). Before the confirmation of a flush, Ctrl-C
+ends the process as it ends the C program.
 """
 
 import json
@@ -22,7 +23,7 @@ import re
 import signal
 import sys
 import threading
-from typing import BinaryIO, List, NoReturn, Optional, Sequence
+from typing import BinaryIO, Callable, List, NoReturn, Optional, Sequence
 
 import dcs
 
@@ -33,17 +34,23 @@ EXIT_USAGE = 2            # the command line, an id, or a flush not confirmed: n
 EXIT_CONFIGURATION = 3    # DCS_ECONFIG: nothing sent
 EXIT_REFUSED = 4          # DCS_EAPI: the service refused the call
 EXIT_OUTCOME_UNKNOWN = 5  # transport, timeout, protocol (and out of memory): outcomes may be unknown
+EXIT_STOPPED = 6          # DCS_ESTOPPED: a rolling action stopped after a wave with failures
 EXIT_INTERRUPTED = 130    # Ctrl-C: the call was cancelled
 EXIT_NO_LIBRARY = 127     # no loadable libdcs.so: what the dynamic loader gives the C and Go programs
 
 EXIT_BY_STATUS = {
     dcs.Status.OK: EXIT_ALL_SUCCEEDED, dcs.Status.EPARTIAL: EXIT_PARTIAL, dcs.Status.EINVAL: EXIT_USAGE,
     dcs.Status.ECONFIG: EXIT_CONFIGURATION, dcs.Status.EAPI: EXIT_REFUSED, dcs.Status.ECANCELED: EXIT_INTERRUPTED,
+    dcs.Status.ESTOPPED: EXIT_STOPPED,
 }
 
 ACTIONS = ("restart", "soft_restart", "flush")
+LIST = "list"
 DEFAULT_WAIT_SECONDS = 600
 MAX_WAIT_SECONDS = 86400
+MAX_WAVE = 10000  # DCS_MAX_IDS_PER_CALL
+MAX_PAUSE_SECONDS = 86400
+MAX_NAME_BYTES = 255
 PROJECT_ID_VARIABLE = "HUAWEICLOUD_SDK_PROJECT_ID"
 LONGEST_ANSWER = 63  # bytes of a confirmation answer; a longer one is no
 
@@ -53,6 +60,7 @@ HELP_TEXT = """\
 usage: dcsctl restart|soft_restart|flush [OPTION]... ID...
        dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
        dcsctl restart|soft_restart|flush [OPTION]... -
+       dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]
        dcsctl --help | --version
 
 Restarts, soft-restarts or flushes Huawei Cloud DCS instances and reports one
@@ -63,10 +71,22 @@ unknown (it may have been applied).
   soft_restart   restart of the Redis process only
   flush          delete all data of the instances (Redis 4.0 and later); it
                  cannot be undone, so dcsctl asks first
+  list           print the project's instances (id, status, engine, engine
+                 version, name), found by name, status or tag
 
 Options, anywhere before --:
   --wait[=SECONDS]   after the action, wait until the instances are RUNNING
                      again, at most SECONDS (1 to 86400, default 600)
+  --wave N           roll the action over the ids N at a time (1 to 10000): each
+                     wave is sent, then waited on until RUNNING (--wait, default
+                     600 s per wave), and the next wave is not sent when one of
+                     its instances did not end RUNNING
+  --pause SECONDS    with --wave: seconds between two waves (0 to 86400, default 0)
+  --keep-going       with --wave: go on past a wave with failures
+  --name NAME        list: instances whose name contains NAME
+  --exact            list: the name must be NAME exactly
+  --status STATUS    list: instances in STATUS (RUNNING, RESTARTING...)
+  --tag KEY=VALUE    list: instances tagged KEY=VALUE (repeatable: all of them)
   --output FORMAT    text (the default): one "ID OUTCOME" line per instance;
                      json: one JSON document (see dcsctl(1))
   --ids-from FILE    read the ids from FILE ('-': standard input), one per
@@ -85,7 +105,8 @@ DCS_REGION.
 
 Exit status: 0 all succeeded; 1 some instances failed; 2 usage error, or a
 flush not confirmed; 3 configuration error; 4 the service refused the call;
-5 transport, timeout or protocol error (outcomes may be unknown); 130
+5 transport, timeout or protocol error (outcomes may be unknown); 6 a rolling
+action stopped after a wave with failures (later waves not sent); 130
 interrupted (Ctrl-C).
 """
 
@@ -128,30 +149,59 @@ class Command:
         self.ids: List[str] = []
         self.stdin_dash = False  # "-" among the ids before "--": read them from standard input
         self.ids_from: Optional[str] = None
+        self.wait_given = False
         self.wait_seconds = 0  # 0: no --wait
         self.json = False
         self.dry_run = self.yes = self.help = self.version = False
+        # Rolling actions.
+        self.wave = 0  # 0: no --wave
+        self.pause_given = False
+        self.pause_seconds = 0
+        self.keep_going = False
+        # list.
+        self.name: Optional[str] = None
+        self.exact = False
+        self.status: Optional[str] = None
+        self.tags: List[str] = []
+
+    def given(self, options: Sequence[str]) -> Optional[str]:
+        """The first of `options` (in their order) the command line gave, or None."""
+        present = {"--wave": self.wave > 0, "--pause": self.pause_given, "--keep-going": self.keep_going,
+                   "--wait": self.wait_given, "--ids-from": self.ids_from is not None, "--dry-run": self.dry_run,
+                   "--yes": self.yes, "--name": self.name is not None, "--exact": self.exact,
+                   "--status": self.status is not None, "--tag": bool(self.tags)}
+        return next((option for option in options if present[option]), None)
 
 
-def wait_seconds(text: str) -> int:
-    """SECONDS of --wait=SECONDS as C's strtol reads it (leading white space, a sign), 1 to
-    86400; -1 when it is not that."""
+# The options of one command that the other may not have, in the order they are reported.
+ACTION_ONLY_OPTIONS = ("--wave", "--pause", "--keep-going", "--wait", "--ids-from", "--dry-run", "--yes")
+LIST_ONLY_OPTIONS = ("--name", "--exact", "--status", "--tag")
+
+
+def whole_number(text: str, lowest: int, highest: int) -> int:
+    """A whole number as C's strtol reads it whole (leading white space, a sign), lowest to
+    highest; -1 when it is not that."""
     number = STRTOL_WHOLE.fullmatch(text)
     if number is None:
         return -1
     sign, digits = number.groups()
     digits = digits.lstrip("0") or "0"
-    if len(digits) > 5:  # beyond 86400 (and int() of thousands of digits would refuse)
+    if len(digits) > len(str(highest)):  # beyond highest (and int() of thousands of digits would refuse)
         return -1
-    seconds = -int(digits) if sign == "-" else int(digits)
-    return seconds if 1 <= seconds <= MAX_WAIT_SECONDS else -1
+    value = -int(digits) if sign == "-" else int(digits)
+    return value if lowest <= value <= highest else -1
+
+
+def wait_seconds(text: str) -> int:
+    """SECONDS of --wait=SECONDS, 1 to 86400; -1 when it is not that."""
+    return whole_number(text, 1, MAX_WAIT_SECONDS)
 
 
 def parse_options(args: Sequence[str]) -> Command:
     """argv into a Command. Mistakes in the options themselves are reported here, in order; what
     the action and the ids must be is checked after --help and --version (check_command)."""
     cmd = Command()
-    options_ended = wait_given = output_given = False
+    options_ended = output_given = False
     i = 0
     while i < len(args):
         arg = args[i]
@@ -182,14 +232,14 @@ def parse_options(args: Sequence[str]) -> Command:
                 return args[i - 1]
             return None
 
-        if name in ("--help", "--version", "--dry-run", "--yes"):
+        if name in ("--help", "--version", "--dry-run", "--yes", "--keep-going", "--exact"):
             if has_value:
                 usage_error(f"{name} takes no value")
             setattr(cmd, name[2:].replace("-", "_"), True)
         elif name == "--wait":
-            if wait_given:
+            if cmd.wait_given:
                 usage_error("--wait given twice")
-            wait_given = True
+            cmd.wait_given = True
             cmd.wait_seconds = wait_seconds(value) if has_value else DEFAULT_WAIT_SECONDS
             if cmd.wait_seconds < 0:
                 usage_error(f"--wait takes whole seconds from 1 to {MAX_WAIT_SECONDS}, not '{value}'")
@@ -209,6 +259,42 @@ def parse_options(args: Sequence[str]) -> Command:
             cmd.ids_from = next_value()
             if not cmd.ids_from:
                 usage_error("--ids-from needs a file name")
+        elif name == "--wave":
+            if cmd.wave:
+                usage_error("--wave given twice")
+            text = next_value()
+            if text is None:
+                usage_error("--wave needs a value")
+            cmd.wave = whole_number(text, 1, MAX_WAVE)
+            if cmd.wave < 0:
+                usage_error(f"--wave takes a whole number of ids from 1 to {MAX_WAVE}, not '{text}'")
+        elif name == "--pause":
+            if cmd.pause_given:
+                usage_error("--pause given twice")
+            cmd.pause_given = True
+            text = next_value()
+            if text is None:
+                usage_error("--pause needs a value")
+            cmd.pause_seconds = whole_number(text, 0, MAX_PAUSE_SECONDS)
+            if cmd.pause_seconds < 0:
+                usage_error(f"--pause takes whole seconds from 0 to {MAX_PAUSE_SECONDS}, not '{text}'")
+        elif name == "--name":
+            if cmd.name is not None:
+                usage_error("--name given twice")
+            cmd.name = next_value()
+            if not cmd.name or len(cmd.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+                usage_error("--name needs a value")
+        elif name == "--status":
+            if cmd.status is not None:
+                usage_error("--status given twice")
+            cmd.status = next_value()
+            if cmd.status is None:
+                usage_error("--status needs a value")
+        elif name == "--tag":
+            tag = next_value()
+            if tag is None:
+                usage_error("--tag needs a value")
+            cmd.tags.append(tag)
         else:
             usage_error(f"unknown option '{arg}'; an id that starts with '-' goes after '--'")
     return cmd
@@ -216,9 +302,27 @@ def parse_options(args: Sequence[str]) -> Command:
 
 def check_command(cmd: Command) -> None:
     if cmd.action is None:
-        usage_error("no action given: restart, soft_restart or flush")
-    if cmd.action not in ACTIONS:
-        usage_error(f"unknown action '{cmd.action}': restart, soft_restart or flush")
+        usage_error("no action given: restart, soft_restart, flush or list")
+    if cmd.action not in ACTIONS and cmd.action != LIST:
+        usage_error(f"unknown action '{cmd.action}': restart, soft_restart, flush or list")
+    if cmd.action == LIST:
+        misplaced = cmd.given(ACTION_ONLY_OPTIONS)
+        if misplaced is not None:
+            usage_error(f"{misplaced} is not an option of list")
+        if cmd.ids:
+            usage_error("list takes no ids")
+    else:
+        misplaced = cmd.given(LIST_ONLY_OPTIONS)
+        if misplaced is not None:
+            usage_error(f"{misplaced} is an option of list")
+    if cmd.pause_given and not cmd.wave:
+        usage_error("--pause needs --wave")
+    if cmd.keep_going and not cmd.wave:
+        usage_error("--keep-going needs --wave")
+    if cmd.exact and cmd.name is None:
+        usage_error("--exact needs --name")
+    if cmd.action == LIST:
+        return
     if cmd.ids_from is not None and cmd.ids:
         usage_error("give the ids as arguments or with --ids-from, not both")
     if cmd.stdin_dash and len(cmd.ids) > 1:
@@ -273,12 +377,14 @@ def or_dash(text: str) -> str:
 
 
 class Report:
-    """What a call (or the checks and configuration before it) ended with."""
+    """What a call or a listing (or the checks and configuration before it) ended with."""
 
     def __init__(self, status: int, *, http_status: int = 0, code: str = "", request_id: str = "",
-                 message: str = "", results: Sequence[dcs.Result] = ()) -> None:
+                 message: str = "", results: Sequence[dcs.Result] = (),
+                 instances: Sequence[dcs.Instance] = ()) -> None:
         self.status, self.http_status, self.code = status, http_status, code
         self.request_id, self.message, self.results = request_id, message, results
+        self.instances = instances
 
     @classmethod
     def of_error(cls, error: dcs.DcsError) -> "Report":
@@ -301,9 +407,18 @@ def json_string_or_null(text: str) -> str:
     return json_string(text) if text else "null"
 
 
+def json_entries(report: Report, action: str) -> str:
+    """The members of "instances": the outcomes of an action, or the instances a listing found."""
+    if action == LIST:
+        return ",\n".join(f'    {{"id": {json_string(i.id)}, "name": {json_string(i.name)}, '
+                           f'"status": {json_string(i.status_text)}, "engine": {json_string(i.engine)}, '
+                           f'"engine_version": {json_string(i.engine_version)}}}' for i in report.instances)
+    return ",\n".join(f'    {{"id": {json_string(r.instance_id)}, "outcome": {json_string(str(r.outcome))}, '
+                       f'"request_id": {json_string_or_null(r.request_id)}}}' for r in report.results)
+
+
 def print_json(report: Report, action: str) -> None:
-    entries = ",\n".join(f'    {{"id": {json_string(r.instance_id)}, "outcome": {json_string(str(r.outcome))}, '
-                         f'"request_id": {json_string_or_null(r.request_id)}}}' for r in report.results)
+    entries = json_entries(report, action)
     write(sys.stdout.buffer,
           f'{{\n  "action": {json_string(action)},\n'
           f'  "status": {{"name": {json_string(report.status_name)}, "number": {int(report.status)}}},\n'
@@ -314,12 +429,28 @@ def print_json(report: Report, action: str) -> None:
           f'  "instances": [' + (f"\n{entries}\n  ]" if entries else "]") + "\n}\n")
 
 
+# The bytes a list line shows as '?': the C0 controls and DEL.
+UNPRINTABLE = {code: "?" for code in (*range(0x20), 0x7F)}
+
+
+def list_field(text: str) -> str:
+    """A field of a list line: '-' when empty, every control byte as '?'."""
+    return text.translate(UNPRINTABLE) if text else "-"
+
+
+def list_line(instance: dcs.Instance) -> str:
+    fields = (instance.id, instance.status_text, instance.engine, instance.engine_version, instance.name)
+    return " ".join(map(list_field, fields)) + "\n"
+
+
 def report(outcome: Report, cmd: Command) -> int:
-    """stdout: the outcomes (text lines, or the JSON document); then, unless all succeeded, the
-    error line on stderr. Returns the exit status of the status."""
+    """stdout: the outcomes or the instances listed (text lines, or the JSON document); then,
+    unless all succeeded, the error line on stderr. Returns the exit status of the status."""
     assert cmd.action is not None
     if cmd.json:
         print_json(outcome, cmd.action)
+    elif cmd.action == LIST:
+        write(sys.stdout.buffer, "".join(map(list_line, outcome.instances)))
     else:
         write(sys.stdout.buffer, "".join(f"{r.instance_id} {r.outcome}\n" for r in outcome.results))
     sys.stdout.flush()  # the outcomes come before the error line, also in one pipe
@@ -451,7 +582,33 @@ def confirm_flush(ids: IdList, cmd: Command, interrupts: Interrupts) -> None:
 
 # The call --------------------------------------------------------------------------------------
 
-def call(ids: IdList, cmd: Command, token: dcs.CancelToken) -> int:
+class ProgressLine:
+    """The progress line of a rolling action whose standard error is a terminal: redrawn in
+    place at each report ("\\033[K" clears what a longer line before it left), ended at
+    FINISHED."""
+
+    def __init__(self) -> None:
+        self.open = False  # drawn, and not ended by a newline yet
+
+    def draw(self, progress: dcs.Progress) -> None:
+        line = (f"\rwave {progress.wave}/{progress.waves}: {progress.done}/{progress.total} done "
+                f"({progress.succeeded} ok, {progress.failed} failed, {progress.unknown} unknown, "
+                f"{progress.not_sent} not sent), {progress.not_started + progress.in_progress} to go\033[K")
+        self.open = progress.event is not dcs.ProgressEvent.FINISHED
+        write(sys.stderr.buffer, line if self.open else line + "\n")
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        """After the call: the error line starts a line of its own."""
+        if self.open:
+            write(sys.stderr.buffer, "\n")
+            sys.stderr.flush()
+            self.open = False
+
+
+def in_worker(cmd: Command, work: Callable[[dcs.Client], Report]) -> int:
+    """work(client) on a client configured from the environment, in a worker thread: the main
+    thread stays free to run the SIGINT handler. Reports what it ended with."""
     try:
         client = dcs.Client.from_env()
     except dcs.DcsError as error:
@@ -459,18 +616,43 @@ def call(ids: IdList, cmd: Command, token: dcs.CancelToken) -> int:
     with client:
         outcome: List[Report] = []
 
-        def make_the_call() -> None:
+        def run_work() -> None:
             try:
-                results = client.call(cmd.action or "", ids.ids, wait=cmd.wait_seconds, cancel=token)
-                outcome.append(Report(dcs.Status.OK, results=results))
+                outcome.append(work(client))
             except dcs.DcsError as error:
                 outcome.append(Report.of_error(error))
 
-        # In a worker thread: the main thread stays free to run the SIGINT handler.
-        worker = threading.Thread(target=make_the_call, name="dcsctl call", daemon=True)
+        worker = threading.Thread(target=run_work, name=f"dcsctl {cmd.action}", daemon=True)
         worker.start()
         worker.join()
     return report(outcome[0], cmd)
+
+
+def call(ids: IdList, cmd: Command, token: dcs.CancelToken) -> int:
+    rolling: dict = {}
+    line = ProgressLine()
+    if cmd.wave:
+        rolling = dict(wave=cmd.wave, pause=cmd.pause_seconds, keep_going=cmd.keep_going)
+        if os.isatty(sys.stderr.fileno()):  # off a terminal: nothing but the error line
+            rolling["progress"] = line.draw
+
+    def make_the_call(client: dcs.Client) -> Report:
+        try:
+            results = client.call(cmd.action or "", ids.ids, wait=cmd.wait_seconds, cancel=token, **rolling)
+        finally:
+            line.end()
+        return Report(dcs.Status.OK, results=results)
+
+    return in_worker(cmd, make_the_call)
+
+
+def list_instances(cmd: Command, token: dcs.CancelToken) -> int:
+    def make_the_listing(client: dcs.Client) -> Report:
+        instances = client.list_instances(name=cmd.name, exact=cmd.exact, status=cmd.status, tags=cmd.tags,
+                                          cancel=token)
+        return Report(dcs.Status.OK, instances=instances)
+
+    return in_worker(cmd, make_the_listing)
 
 
 def run_command(args: Sequence[str]) -> int:
@@ -482,6 +664,13 @@ def run_command(args: Sequence[str]) -> int:
         write(sys.stdout.buffer, f"libdcs {dcs.version()}\nlibcurl {dcs.libcurl_version()}\n")
         return EXIT_ALL_SUCCEEDED
     check_command(cmd)
+    # The health gate judges a wave by its instances RUNNING again: a rolling action waits.
+    if cmd.wave and not cmd.wait_given:
+        cmd.wait_seconds = DEFAULT_WAIT_SECONDS
+    if cmd.action == LIST:
+        with dcs.CancelToken() as token:
+            Interrupts(token).catch()
+            return list_instances(cmd, token)
     ids = read_ids("-" if cmd.stdin_dash else cmd.ids_from) if cmd.ids_from or cmd.stdin_dash else IdList(cmd.ids)
     check_ids(ids, cmd)
     if cmd.dry_run:

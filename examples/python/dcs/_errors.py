@@ -137,10 +137,20 @@ class Cancelled(DcsError):
     default_status = Status.ECANCELED
 
 
+class Stopped(DcsError):
+    """DCS_ESTOPPED: a rolling call (wave=) stopped at its health gate: a wave had an instance
+    that did not end RUNNING (failed, unknown, or not RUNNING in time), so the later waves were
+    not sent. The message names the wave and the instances at fault; `results` hold every
+    instance's outcome, the later waves' NOT_SENT. keep_going=True goes on past such waves
+    instead (and ends with PartialFailure)."""
+
+    default_status = Status.ESTOPPED
+
+
 ERROR_CLASSES: Dict[Status, Type[DcsError]] = {
     cls.default_status: cls
     for cls in (PartialFailure, InvalidArgument, ConfigError, TransportError, Timeout, ApiError,
-                ProtocolError, OutOfMemory, Cancelled)
+                ProtocolError, OutOfMemory, Cancelled, Stopped)
 }
 
 

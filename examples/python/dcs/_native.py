@@ -61,17 +61,50 @@ class CancelHandle(_Handle):
     """dcs_cancel *"""
 
 
+class InstanceListHandle(_Handle):
+    """dcs_instance_list *"""
+
+
+class ProgressReport(ctypes.Structure):
+    """struct dcs_progress: what C hands a progress callback, valid only during the callback."""
+
+    _fields_ = [("event", c_int), ("wave", c_size_t), ("waves", c_size_t), ("total", c_size_t),
+                ("done", c_size_t), ("succeeded", c_size_t), ("failed", c_size_t), ("unknown", c_size_t),
+                ("not_sent", c_size_t), ("in_progress", c_size_t), ("not_started", c_size_t),
+                ("instance_id", c_char_p), ("index", c_size_t), ("outcome", c_int)]
+
+
+# typedef void (*dcs_progress_fn)(const dcs_progress *progress, void *user);
+ProgressFunction = CFUNCTYPE(None, POINTER(ProgressReport), c_void_p)
+
+
 class CallOptions(ctypes.Structure):
-    """struct dcs_call_options, DCS_CALL_OPTIONS_VERSION 2.
+    """struct dcs_call_options, DCS_CALL_OPTIONS_VERSION 3.
 
     Filled in Python; dcs_call_options_init (given this struct's size) is only used to check
-    the layout."""
+    the layout (Tests/python/test_binding_library.py also compares it with the C compiler's)."""
 
     _fields_ = [("version", c_uint), ("deadline_ms", c_uint32), ("cancel", CancelHandle),
-                ("wait_running_ms", c_uint32)]
+                ("wait_running_ms", c_uint32),
+                # Version 3: rolling operations and progress.
+                ("wave_size", c_size_t), ("wave_pause_ms", c_uint32), ("keep_going", c_int),
+                ("progress", ProgressFunction), ("progress_user", c_void_p)]
 
 
-CALL_OPTIONS_VERSION = 2
+CALL_OPTIONS_VERSION = 3
+
+
+class ListFilter(ctypes.Structure):
+    """struct dcs_list_filter, DCS_LIST_FILTER_VERSION 1."""
+
+    _fields_ = [("version", c_uint), ("name", c_char_p), ("name_exact", c_int), ("status", c_char_p),
+                ("tags", POINTER(c_char_p)), ("tag_count", c_size_t)]
+
+
+LIST_FILTER_VERSION = 1
+
+# The largest number of ids one call takes (DCS_MAX_IDS_PER_CALL).
+MAX_IDS_PER_CALL = 10000
 
 # The defaults of a new dcs_config (DCS_DEFAULT_* in dcs.h; ctypes cannot read a #define, and
 # Tests/python/test_binding_library.py checks these against the header).
@@ -133,6 +166,16 @@ PROTOTYPES = {
                                    POINTER(ErrorHandle)]),
     "dcs_wait_running_with": (_status, [ClientHandle, _ids, c_size_t, c_uint32, POINTER(CallOptions),
                                         POINTER(ResultsHandle), POINTER(ErrorHandle)]),
+    "dcs_list_instances": (_status, [ClientHandle, POINTER(ListFilter), POINTER(CallOptions),
+                                     POINTER(InstanceListHandle), POINTER(ErrorHandle)]),
+    "dcs_instance_list_count": (c_size_t, [InstanceListHandle]),
+    "dcs_instance_list_id": (c_char_p, [InstanceListHandle, c_size_t]),
+    "dcs_instance_list_name": (c_char_p, [InstanceListHandle, c_size_t]),
+    "dcs_instance_list_engine": (c_char_p, [InstanceListHandle, c_size_t]),
+    "dcs_instance_list_engine_version": (c_char_p, [InstanceListHandle, c_size_t]),
+    "dcs_instance_list_status": (_instance_status, [InstanceListHandle, c_size_t]),
+    "dcs_instance_list_status_text": (c_char_p, [InstanceListHandle, c_size_t]),
+    "dcs_instance_list_free": (None, [InstanceListHandle]),
     "dcs_results_count": (c_size_t, [ResultsHandle]),
     "dcs_results_next": (c_int, [ResultsHandle, POINTER(c_char_p), POINTER(_outcome)]),
     "dcs_results_at": (c_int, [ResultsHandle, c_size_t, POINTER(c_char_p), POINTER(_outcome)]),

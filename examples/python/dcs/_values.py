@@ -1,9 +1,13 @@
-"""The values a call deals in: statuses, outcomes, actions, instance statuses and one instance's
-result."""
+"""The values a call deals in: statuses, outcomes, actions, instance statuses, one instance's
+result, the progress of a call and a listed instance."""
 
 from __future__ import annotations
 
 import enum
+# Annotations only (they are not evaluated, see __future__): typing is not imported at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class Status(enum.IntEnum):
@@ -19,6 +23,7 @@ class Status(enum.IntEnum):
     EPROTOCOL = -6
     ENOMEM = -7
     ECANCELED = -8
+    ESTOPPED = -9
 
     @property
     def c_name(self) -> str:
@@ -142,3 +147,120 @@ class Result:
 
     def __reduce__(self) -> tuple:
         return (Result, (self.instance_id, self.outcome, self.request_id))
+
+
+class ProgressEvent(enum.Enum):
+    """enum dcs_progress_event: what a progress callback is told about, with the C values."""
+
+    WAVE_START = 0
+    """A wave is about to be sent: its ids move from not_started to in_progress."""
+    INSTANCE_DONE = 1
+    """The outcome of instance_id is final."""
+    WAVE_DONE = 2
+    """A wave is over: every id of it is done (or counted in not_sent when the call stopped)."""
+    FINISHED = 3
+    """The call is over: the last report, its counts those of the results."""
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class _Record:
+    """An immutable record with __slots__, compared and hashed by all its fields (a frozen
+    dataclass without the cost of importing dataclasses, as Result)."""
+
+    __slots__ = ()
+
+    def __init__(self, *values: object, **fields: object) -> None:
+        names = self.__slots__
+        if len(values) > len(names):
+            raise TypeError(f"{type(self).__name__} takes {len(names)} fields, not {len(values)}")
+        given = dict(zip(names, values))
+        for name, value in fields.items():
+            if name not in names or name in given:
+                raise TypeError(f"{type(self).__name__} got an unexpected or repeated field {name!r}")
+            given[name] = value
+        missing = [name for name in names if name not in given]
+        if missing:
+            raise TypeError(f"{type(self).__name__} misses the fields {', '.join(missing)}")
+        for name in names:
+            object.__setattr__(self, name, given[name])
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: {type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __reduce__(self) -> tuple:
+        return (self.__class__, self._values())
+
+
+class Progress(_Record):
+    """Where a call stands, as its progress callback sees it (struct dcs_progress). Immutable.
+
+    At every report: total == done + in_progress + not_started, and
+    done == succeeded + failed + unknown + not_sent.
+
+    event: the ProgressEvent.
+    wave, waves: the wave concerned (1 to waves; the last one started, for FINISHED) and how
+        many the call was planned in (1 without wave=).
+    total: the number of ids of the call.
+    done: ids whose outcome is final: succeeded, failed, unknown or not_sent (the Outcomes).
+    in_progress: ids of the current wave whose outcome is not final yet.
+    not_started: ids of later waves, not sent yet.
+    instance_id, index, outcome: for INSTANCE_DONE, the id concerned, its position among the
+        call's ids and its Outcome; None for the other events.
+    """
+
+    __slots__ = ("event", "wave", "waves", "total", "done", "succeeded", "failed", "unknown", "not_sent",
+                 "in_progress", "not_started", "instance_id", "index", "outcome")
+    event: ProgressEvent
+    wave: int
+    waves: int
+    total: int
+    done: int
+    succeeded: int
+    failed: int
+    unknown: int
+    not_sent: int
+    in_progress: int
+    not_started: int
+    instance_id: Optional[str]
+    index: Optional[int]
+    outcome: Optional[Outcome]
+
+
+class Instance(_Record):
+    """One instance a listing found (Client.list_instances). Immutable, compared and hashed by
+    all its fields.
+
+    id, name, engine ("Redis", "Memcached"), engine_version ("6.0"): as the service gave them;
+    "" for a field its answer lacked.
+    status: an InstanceStatus; OTHER for one this library does not know, which status_text
+        then names.
+    status_text: the status as the service spelled it ("RUNNING").
+    """
+
+    __slots__ = ("id", "name", "status", "status_text", "engine", "engine_version")
+    id: str
+    name: str
+    status: InstanceStatus
+    status_text: str
+    engine: str
+    engine_version: str
