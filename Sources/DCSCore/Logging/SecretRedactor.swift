@@ -74,9 +74,11 @@ struct SecretRedactor: Sendable {
         var packed: [UInt64] = []
         packed.reserveCapacity(max(0, secret.utf8.count - minimumRun + 1))
         var word: UInt64 = 0
-        for (index, byte) in secret.utf8.enumerated() {
+        var index = 0
+        for byte in secret.utf8 {  // no enumerated(): it is not specialised for UTF8View here
             word = word << 8 | UInt64(byte)
             if index >= minimumRun - 1 { packed.append(word) }
+            index += 1
         }
         return packed
     }
