@@ -37,7 +37,8 @@ def test_documents_every_option_of_the_help():
         pytest.fail(f"no {DCSCTL}: run scripts/build.sh")
     help_text = subprocess.run([str(DCSCTL), "--help"], capture_output=True, text=True, check=True).stdout
     options = set(re.findall(r"^  (-[-\w]+)", help_text, re.MULTILINE)) | set(re.findall(r", (--\w+)", help_text))
-    assert {"--wait", "--output", "--ids-from", "--dry-run", "--yes", "-h", "--help", "--version", "--"} <= options
+    assert {"--wait", "--wave", "--pause", "--keep-going", "--name", "--exact", "--status", "--tag", "--output",
+            "--ids-from", "--dry-run", "--yes", "-h", "--help", "--version", "--"} <= options
     page = rendered()
     for option in options:
         # An entry: the option first on its line, or after others ("-h, --help").
@@ -49,12 +50,12 @@ def test_documents_every_exit_status():
     page = rendered()
     section = page.split("EXIT STATUS", 1)[1].split("EXAMPLES", 1)[0]
     listed = re.findall(r"^ {7}(\d+) ", section, re.MULTILINE)
-    assert listed == ["0", "1", "2", "3", "4", "5", "130"]
+    assert listed == ["0", "1", "2", "3", "4", "5", "6", "130"]
 
 
 def test_documents_every_key_of_the_json_documents(tmp_path):
-    """The keys the C program prints (the three print the same: test_three_dcsctl.py) are the
-    keys the page names, and the page names no other."""
+    """The keys the C program prints for an action, a dry run and a listing (the three print the
+    same: test_three_dcsctl.py) are the keys the page names, and the page names no other."""
     page = rendered()
     with Emulator(["--restart-seconds", "0", "--quiet"]) as emulator:
         env = client_env(emulator)
@@ -62,8 +63,10 @@ def test_documents_every_key_of_the_json_documents(tmp_path):
                               env=env, capture_output=True, text=True, check=True).stdout
         dry_run = subprocess.run([str(DCSCTL), "restart", "--dry-run", "--output=json", "a"], env=env,
                                  capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run([str(DCSCTL), "list", "--output=json"], env=env, capture_output=True, text=True,
+                                 check=True).stdout
     printed = set()
-    for document in (json.loads(call), json.loads(dry_run)):
+    for document in (json.loads(call), json.loads(dry_run), json.loads(listing)):
         printed |= set(document) | set(document.get("status", {}))
         for entry in document.get("instances", []) + document.get("requests", []):
             printed |= set(entry)

@@ -5,12 +5,18 @@ and libcurl's millisecond timings differ from run to run, so those are masked be
 Every promise of man/dcsctl.1 is a case here: options parsed as options (typos of each one send
 nothing), --help and --version, the JSON document, ids from a file and from standard input,
 --dry-run without credentials, the confirmation of a flush (refused off a terminal, asked on a
-pseudo-terminal), Ctrl-C, and each exit status."""
+pseudo-terminal), Ctrl-C, each exit status, the listing (its filters, text and JSON, its
+errors), and rolling actions (the waves, the health gate, --keep-going, --pause, the progress
+line on a terminal only)."""
 
 import json
+import os
 import pathlib
+import pty
 import re
+import signal
 import subprocess
+import time
 
 import pexpect
 import pytest
@@ -27,7 +33,7 @@ FLUSH_PARTIAL = [RUNNING[0], REDIS_3, FROZEN, "no-such-instance"]
 GENERATED = [f"emu-{n:04d}" for n in range(1, 121)]
 
 # The exit statuses of man/dcsctl.1.
-ALL_SUCCEEDED, PARTIAL, USAGE, CONFIGURATION, REFUSED, OUTCOME_UNKNOWN, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+ALL_SUCCEEDED, PARTIAL, USAGE, CONFIGURATION, REFUSED, OUTCOME_UNKNOWN, STOPPED, INTERRUPTED = 0, 1, 2, 3, 4, 5, 6, 130
 USAGE_HINT = "usage: dcsctl restart|soft_restart|flush [OPTION]... ID... (dcsctl --help for more)\n"
 PROMPT = "flush {n} instances? This deletes all their data and cannot be undone [y/N] "
 
@@ -67,19 +73,21 @@ def masked(text):
 
 
 class Run:
-    """What one program did: its streams (masked) and exit status, and what the emulator saw:
-    the actions (PUT requests) and all requests, status polls included."""
+    """What one program did: its streams (masked), exit status and time taken, and what the
+    emulator saw: the actions (PUT requests), the listing's pages (GET .../instances) and all
+    requests, status polls included; with an emulator that records requests, the ids of each PUT."""
 
-    def __init__(self, stdout, stderr, code, stats):
-        self.stdout, self.stderr, self.code = stdout, stderr, code
-        self.actions, self.requests = stats["status_puts"], stats["api_requests"]
+    def __init__(self, stdout, stderr, code, stats, elapsed=0.0, puts=None):
+        self.stdout, self.stderr, self.code, self.elapsed, self.puts = stdout, stderr, code, elapsed, puts
+        self.actions, self.listings, self.requests = stats["status_puts"], stats["list_gets"], stats["api_requests"]
 
     def key(self):
-        return self.stdout, self.stderr, self.code, self.actions, self.requests > self.actions
+        return (self.stdout, self.stderr, self.code, self.actions, self.listings, self.requests > self.actions,
+                self.puts)
 
     def __repr__(self):
-        return (f"Run(code={self.code}, actions={self.actions}, requests={self.requests}, stdout={self.stdout!r}, "
-                f"stderr={self.stderr!r})")
+        return (f"Run(code={self.code}, actions={self.actions}, listings={self.listings}, requests={self.requests}, "
+                f"puts={self.puts}, elapsed={self.elapsed:.2f}, stdout={self.stdout!r}, stderr={self.stderr!r})")
 
 
 def environment(emulator, env):
@@ -92,18 +100,26 @@ def environment(emulator, env):
     return full
 
 
-def run_all(programs, emulator, args, fault=None, stdin=b"", cwd=None, **env):
+def put_ids(emulator):
+    """The ids of each PUT the emulator recorded (it must run with --record-requests), in order."""
+    return [json.loads(request["body"])["instances"] for request in emulator.requests() if request["method"] == "PUT"]
+
+
+def run_all(programs, emulator, args, fault=None, stdin=b"", cwd=None, record=False, **env):
     """Each program's Run, the emulator reset and the fault armed before each; standard input
-    is `stdin` (bytes, never a terminal)."""
+    is `stdin` (bytes, never a terminal). `record`: the emulator records requests, and each Run
+    holds the ids of each PUT."""
     runs = {}
     for name, command in programs.items():
         emulator.reset()
         if fault:
             emulator.fault(**fault)
+        started = time.monotonic()
         done = subprocess.run([*command, *args], env=environment(emulator, env), input=stdin, capture_output=True,
                               timeout=120, cwd=cwd)
+        elapsed = time.monotonic() - started
         runs[name] = Run(masked(done.stdout.decode("utf-8", "replace")), masked(done.stderr.decode("utf-8", "replace")),
-                         done.returncode, emulator.stats())
+                         done.returncode, emulator.stats(), elapsed, put_ids(emulator) if record else None)
     return runs
 
 
@@ -221,6 +237,9 @@ TYPOS = [
     "--hepl", "--hlep", "-help", "-H",
     "--verison", "-v", "-V", "--version2",
     "---", "-", "-2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef",
+    "--wav=5", "--waves=5", "--Wave=5", "--wave5", "--paus=1", "--pauses=1", "--keep_going", "--keepgoing",
+    "--keep-goin", "--names=x", "--nam=x", "--exactly", "--stat=RUNNING", "--statuses=RUNNING", "--tags=a=b",
+    "--ta=a=b", "--list",
 ]
 
 
@@ -236,7 +255,7 @@ def test_a_typo_of_an_option_sends_nothing(programs, emulator, typo):
         assert run.stderr == usage_error(f"unknown option '{typo}'; an id that starts with '-' goes after '--'")
 
 
-@pytest.mark.parametrize("flag", ["--help", "--version", "--dry-run", "--yes"])
+@pytest.mark.parametrize("flag", ["--help", "--version", "--dry-run", "--yes", "--keep-going", "--exact"])
 def test_a_flag_with_a_value_sends_nothing(programs, emulator, flag):
     run = same(run_all(programs, emulator, ["flush", f"{flag}=1", RUNNING[0]]))
     assert (run.code, run.stdout, run.stderr, run.requests) == (USAGE, "", usage_error(f"{flag} takes no value"), 0)
@@ -246,8 +265,8 @@ def test_the_usage_error_names_what_is_wrong(programs, emulator):
     """The words of the usage errors, once each (the scenarios above compare them)."""
     cases = {
         ("restart",): "no instance ids: give them as arguments, with --ids-from FILE, or '-' to read standard input",
-        ("reboot", "x"): "unknown action 'reboot': restart, soft_restart or flush",
-        (): "no action given: restart, soft_restart or flush",
+        ("reboot", "x"): "unknown action 'reboot': restart, soft_restart, flush or list",
+        (): "no action given: restart, soft_restart, flush or list",
         ("restart", "--wait=86401", "x"): "--wait takes whole seconds from 1 to 86400, not '86401'",
         ("restart", "--output=yaml", "x"): "--output must be text or json, not 'yaml'",
         ("restart", "--ids-from", "f", "--ids-from", "g"): "--ids-from given twice",
@@ -264,9 +283,13 @@ def test_the_usage_error_names_what_is_wrong(programs, emulator):
 def test_help_is_the_usage_on_stdout(programs, emulator):
     help_run = same(run_all(programs, emulator, ["--help"]))
     assert help_run.stdout.startswith("usage: dcsctl restart|soft_restart|flush [OPTION]... ID...\n")
-    for option in ("--wait[=SECONDS]", "--output FORMAT", "--ids-from FILE", "--dry-run", "--yes", "-h, --help",
-                   "--version"):
+    for option in ("--wait[=SECONDS]", "--wave N", "--pause SECONDS", "--keep-going", "--name NAME", "--exact",
+                   "--status STATUS", "--tag KEY=VALUE", "--output FORMAT", "--ids-from FILE", "--dry-run", "--yes",
+                   "-h, --help", "--version"):
         assert f"  {option}" in help_run.stdout
+    assert ("       dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]\n"
+            "       dcsctl --help | --version\n") in help_run.stdout
+    assert "; 6 a rolling\naction stopped after a wave with failures (later waves not sent); 130\n" in help_run.stdout
     assert same(run_all(programs, emulator, ["restart", "--help"])).stdout == help_run.stdout
 
 
@@ -547,3 +570,489 @@ def test_ctrl_c_cancels_the_call_and_prints_what_is_known(programs, slow_emulato
         document = json.loads(run.stdout)
         assert document["status"] == {"name": "DCS_ECANCELED", "number": -8}
         assert [(e["outcome"], e["request_id"]) for e in document["instances"]] == [("unknown", "<id>")] * 2
+
+
+# list -------------------------------------------------------------------------------------------
+
+def listing_lines(instances):
+    """What `dcsctl list` prints for these instances (as Emulator.instances() gives them)."""
+    return "".join(f"{i['id']} {i['status']} Redis {i['engine_version']} {i['name']}\n" for i in instances)
+
+
+def tagged(instance, **tags):
+    return all(instance["tags"].get(key) == value for key, value in tags.items())
+
+
+# name: (command line, which instances of the fleet it selects, how many: the fleet is the
+# default one and emu-0001..emu-0120, see InstanceSpec.generatedRule)
+LISTINGS = {
+    "all": (["list"], lambda i: True, 125),
+    "name_contains": (["list", "--name", "cache"], lambda i: "cache" in i["name"], 5),
+    "name_contains_not_only_at_the_start": (["list", "--name=ted-01"], lambda i: "ted-01" in i["name"], 21),
+    "name_exact": (["list", "--name", "cache-a", "--exact"], lambda i: i["name"] == "cache-a", 1),
+    "exact_is_not_a_part": (["list", "--exact", "--name", "ted-01"], lambda i: False, 0),
+    "status": (["list", "--status", "FROZEN"], lambda i: i["status"] == "FROZEN", 1),
+    "status_running": (["list", "--status=RUNNING"], lambda i: i["status"] == "RUNNING", 124),
+    "one_tag": (["list", "--tag", "role=queue"], lambda i: tagged(i, role="queue"), 82),
+    "tag_twice": (["list", "--tag", "role=session-cache", "--tag=env=prod"],
+                  lambda i: tagged(i, role="session-cache", env="prod"), 22),
+    "every_filter": (["list", "--name", "generated-01", "--status", "RUNNING", "--tag", "env=test"],
+                     lambda i: "generated-01" in i["name"] and tagged(i, env="test"), 11),
+    "options_before_the_word": (["--tag", "env=prod", "--output=text", "list", "--name", "cache"],
+                                lambda i: "cache" in i["name"] and tagged(i, env="prod"), 3),
+    "empty": (["list", "--name", "no-such-instance"], lambda i: False, 0),
+    "longest_name": (["list", "--name", "x" * 255], lambda i: False, 0),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(LISTINGS))
+def test_list_prints_the_instances_the_filter_selects(programs, emulator, scenario):
+    args, selects, count = LISTINGS[scenario]
+    run = same(run_all(programs, emulator, args))
+    expected = [instance for instance in emulator.instances() if selects(instance)]
+    assert len(expected) == count  # the scenario means what it says
+    assert run.stdout == listing_lines(expected), run
+    assert (run.code, run.stderr, run.actions, run.listings) == (ALL_SUCCEEDED, "", 0, 1), run
+
+
+def test_list_in_json(programs, emulator):
+    run, document = json_document(programs, emulator, ["list", "--output", "json", "--tag", "role=session-cache",
+                                                       "--tag", "env=prod"])
+    assert list(document) == ["action", "status", "http_status", "code", "request_id", "message", "instances"]
+    assert (document["action"], document["status"], document["http_status"], document["code"],
+            document["message"]) == ("list", {"name": "DCS_OK", "number": 0}, None, None, None)
+    expected = [i for i in emulator.instances() if tagged(i, role="session-cache", env="prod")]
+    assert document["instances"] == [{"id": i["id"], "name": i["name"], "status": i["status"], "engine": "Redis",
+                                      "engine_version": i["engine_version"]} for i in expected]
+    for entry in document["instances"]:
+        assert list(entry) == ["id", "name", "status", "engine", "engine_version"]
+    # The entries' own layout, as the actions' entries have theirs.
+    assert ('\n  "instances": [\n'
+            '    {"id": "2e803f66-fbb0-47ad-b6cb-fb87f5bed4ef", "name": "cache-a", "status": "RUNNING", '
+            '"engine": "Redis", "engine_version": "6.0"},\n'
+            '    {"id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "name": "cache-e", "status": "FROZEN", '
+            '"engine": "Redis", "engine_version": "5.0"},\n') in run.stdout
+    assert run.stdout.endswith('"engine_version": "5.0"}\n  ]\n}\n') and run.stderr == "" and run.code == 0
+
+
+def test_an_empty_list_in_json(programs, emulator):
+    run, document = json_document(programs, emulator, ["list", "--output=json", "--name", "no-such-instance"])
+    assert document["instances"] == [] and run.stdout.endswith('"instances": []\n}\n')
+    assert (run.code, run.stderr, run.listings) == (ALL_SUCCEEDED, "", 1)
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--status", "running"], "filter->status"),
+    (["--status", "RUN NING"], "filter->status"),
+    (["--status="], "filter->status"),
+    (["--tag", "role"], "filter->tags[0]"),
+    (["--tag", "role=queue", "--tag", "=queue"], "filter->tags[1]"),
+    (["--tag", "role=queue,env=prod"], "filter->tags[0]"),
+    (["--name", "tab\there"], "filter->name"),
+    ([arg for n in range(21) for arg in ("--tag", f"key{n}=value")], "filter->tag"),
+])
+def test_a_filter_the_library_refuses_is_a_usage_error_and_nothing_is_sent(programs, emulator, args, field):
+    run = same(run_all(programs, emulator, ["list", *args]))
+    assert (run.code, run.stdout, run.requests) == (USAGE, "", 0), run
+    assert run.stderr.startswith("dcsctl: DCS_EINVAL http_status=0 code=- request_id=-: "), run
+    assert field in run.stderr and run.stderr.count("\n") == 1, run  # the library's message names the field
+    run, document = json_document(programs, emulator, ["list", "--output=json", *args])
+    assert (document["action"], document["status"], document["instances"]) == (
+        "list", {"name": "DCS_EINVAL", "number": -1}, [])
+    assert field in document["message"] and run.code == USAGE
+
+
+LIST_USAGE_ERRORS = {
+    ("list", "x"): "list takes no ids",
+    ("list", "-"): "list takes no ids",
+    ("list", "--", "-x"): "list takes no ids",
+    ("--output=json", "list", RUNNING[0], RUNNING[1]): "list takes no ids",
+    ("list", "--wait"): "--wait is not an option of list",
+    ("list", "--wait=5"): "--wait is not an option of list",
+    ("list", "--wave", "5"): "--wave is not an option of list",
+    ("list", "--pause=5"): "--pause is not an option of list",
+    ("list", "--keep-going"): "--keep-going is not an option of list",
+    ("list", "--ids-from", "ids.txt"): "--ids-from is not an option of list",
+    ("list", "--dry-run"): "--dry-run is not an option of list",
+    ("list", "--yes"): "--yes is not an option of list",
+    # The options first, in the order of the help, then the ids.
+    ("list", "x", "--wave", "5"): "--wave is not an option of list",
+    ("list", "--yes", "--wave=2"): "--wave is not an option of list",
+    ("list", "--dry-run", "--wait"): "--wait is not an option of list",
+    ("list", "--keep-going", "--exact"): "--keep-going is not an option of list",
+    ("restart", "--name", "x", RUNNING[0]): "--name is an option of list",
+    ("restart", "--exact", RUNNING[0]): "--exact is an option of list",
+    ("flush", "--yes", "--status", "RUNNING", RUNNING[0]): "--status is an option of list",
+    ("soft_restart", "--tag", "a=b", RUNNING[0]): "--tag is an option of list",
+    ("restart", "--tag=a=b", "--name=x", RUNNING[0]): "--name is an option of list",
+    ("restart", "--status=RUNNING", "--pause=1", RUNNING[0]): "--status is an option of list",
+    ("restart", "--tag=a=b"): "--tag is an option of list",
+    ("list", "--exact"): "--exact needs --name",
+    ("list", "--status", "RUNNING", "--exact"): "--exact needs --name",
+    ("list", "--name"): "--name needs a value",
+    ("list", "--name="): "--name needs a value",
+    ("list", "--name", "x" * 256): "--name needs a value",
+    ("list", "--status"): "--status needs a value",
+    ("list", "--tag"): "--tag needs a value",
+    ("list", "--name", "a", "--name=b"): "--name given twice",
+    ("list", "--status", "RUNNING", "--status=FROZEN"): "--status given twice",
+    ("list", "--exact=yes", "--name", "a"): "--exact takes no value",
+    ("lists",): "unknown action 'lists': restart, soft_restart, flush or list",
+    ("LIST",): "unknown action 'LIST': restart, soft_restart, flush or list",
+}
+
+
+@pytest.mark.parametrize("args", sorted(LIST_USAGE_ERRORS))
+def test_a_list_usage_error_names_it_and_sends_nothing(programs, emulator, args):
+    run = same(run_all(programs, emulator, list(args)))
+    assert (run.code, run.stdout, run.stderr, run.requests) == (USAGE, "", usage_error(LIST_USAGE_ERRORS[args]), 0)
+
+
+def test_list_help_is_the_help(programs, emulator):
+    run = same(run_all(programs, emulator, ["list", "--name", "x", "--help"]))
+    assert run.stdout == same(run_all(programs, emulator, ["--help"])).stdout and run.requests == 0
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_list_against_a_closed_port(programs, emulator, output):
+    run = same(run_all(programs, emulator, ["list", f"--output={output}"], DCS_ENDPOINT=closed_port_url()))
+    assert run.code == OUTCOME_UNKNOWN and run.stderr.startswith("dcsctl: DCS_ETRANSPORT http_status=0 code=- "
+                                                                  "request_id=-: ")
+    assert run.stderr.count("\n") == 1
+    if output == "text":
+        assert run.stdout == ""
+    else:
+        document = json.loads(run.stdout)
+        assert (document["action"], document["status"]["name"], document["instances"]) == (
+            "list", "DCS_ETRANSPORT", [])
+
+
+def test_list_with_a_bad_configuration(programs, emulator):
+    run = same(run_all(programs, emulator, ["list"], HUAWEICLOUD_SDK_PROJECT_ID="bad/project"))
+    assert (run.code, run.stdout, run.requests) == (CONFIGURATION, "", 0)
+    assert run.stderr.startswith("dcsctl: DCS_ECONFIG http_status=0 code=- request_id=-: HUAWEICLOUD_SDK_PROJECT_ID")
+    _, document = json_document(programs, emulator, ["list", "--output=json"], HUAWEICLOUD_SDK_PROJECT_ID="bad/project")
+    assert (document["action"], document["status"], document["instances"]) == (
+        "list", {"name": "DCS_ECONFIG", "number": -2}, [])
+
+
+def test_list_refused_by_the_service(programs, emulator):
+    run = same(run_all(programs, emulator, ["list"], HUAWEICLOUD_SDK_SK="not-the-secret"))
+    assert (run.code, run.stdout) == (REFUSED, "") and run.stderr.startswith("dcsctl: DCS_EAPI http_status=401 ")
+
+
+@pytest.fixture(scope="module")
+def large_fleet_emulator():
+    """The default fleet and 2500 more: a listing of three pages."""
+    with Emulator(["--generated-instances", "2500", "--quiet"]) as emu:
+        yield emu
+
+
+def test_list_reads_every_page(programs, large_fleet_emulator):
+    run = same(run_all(programs, large_fleet_emulator, ["list"]))
+    assert run.stdout == listing_lines(large_fleet_emulator.instances()) and run.stdout.count("\n") == 2505
+    assert (run.code, run.listings) == (ALL_SUCCEEDED, 3)
+
+
+def test_a_listing_that_fails_on_a_later_page_prints_none_of_it(programs, large_fleet_emulator):
+    run = same(run_all(programs, large_fleet_emulator, ["list"], {"kind": "not_json", "skip": 1, "on": "list"}))
+    assert run.stdout == "" and run.code == OUTCOME_UNKNOWN and run.listings >= 2, run
+    assert run.stderr.startswith("dcsctl: DCS_EPROTOCOL ") and run.stderr.count("\n") == 1
+
+
+ODD_FLEET = [
+    {"id": "odd-tab", "name": "tab\there", "engine_version": "6.0", "status": "RUNNING"},
+    {"id": "odd-controls", "name": "bell\x07 del\x7f esc\x1b[31m nl\nend", "engine_version": "5.0",
+     "status": "RESTARTING"},
+    {"id": "odd-empty", "name": "", "engine_version": "", "status": "FROZEN"},
+    {"id": "odd-spaces", "name": "two  spaces, café 日本", "engine_version": "4.0", "status": "RUNNING"},
+    {"id": "odd-json", "name": 'quote" back\\slash </script>', "engine_version": "6.0", "status": "ERROR"},
+]
+
+
+@pytest.fixture(scope="module")
+def odd_names_emulator(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fleet") / "odd.json"
+    path.write_text(json.dumps(ODD_FLEET))
+    with Emulator(["--instances", str(path), "--quiet"]) as emu:
+        yield emu
+
+
+def test_list_prints_control_characters_as_question_marks_and_empty_fields_as_dashes(programs, odd_names_emulator):
+    run = same(run_all(programs, odd_names_emulator, ["list"]))
+    assert run.stdout == ("odd-tab RUNNING Redis 6.0 tab?here\n"
+                          "odd-controls RESTARTING Redis 5.0 bell? del? esc?[31m nl?end\n"
+                          "odd-empty FROZEN Redis - -\n"
+                          "odd-spaces RUNNING Redis 4.0 two  spaces, café 日本\n"
+                          'odd-json ERROR Redis 6.0 quote" back\\slash </script>\n'), run
+    run, document = json_document(programs, odd_names_emulator, ["list", "--output=json"])
+    assert [(e["id"], e["name"], e["status"], e["engine_version"]) for e in document["instances"]] == [
+        (i["id"], i["name"], i["status"], i["engine_version"]) for i in ODD_FLEET]
+    assert '"name": "", "status": "FROZEN", "engine": "Redis", "engine_version": ""}' in run.stdout  # "", not null
+
+
+def signalled_once(command, emulator, env, ready, patience=30):
+    """Runs `command` with standard input closed, sends it SIGINT once `ready(emulator.stats())`,
+    and gives (exit status, stdout, stderr, seconds from the signal to the end)."""
+    child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + patience
+        while not ready(emulator.stats()):
+            assert time.monotonic() < deadline and child.poll() is None, "the program never got that far"
+            time.sleep(0.02)
+        signalled = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=patience)
+        return child.returncode, out, err, time.monotonic() - signalled
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_ctrl_c_cancels_a_listing(programs, emulator, output):
+    """The service holds the answer 30 s; Ctrl-C ends the listing at once, and nothing is listed."""
+    runs = {}
+    for name, command in programs.items():
+        emulator.reset()
+        emulator.fault("delay", on="list", ms=30000)
+        code, out, err, took = signalled_once([*command, "list", f"--output={output}"], emulator,
+                                              environment(emulator, {}), lambda stats: stats["list_gets"] > 0)
+        runs[name] = Run(masked(out.decode()), masked(err.decode()), code, emulator.stats(), took)
+    run = same(runs)
+    assert run.code == INTERRUPTED and all(r.elapsed < 10 for r in runs.values()), runs
+    assert run.stderr.startswith("dcsctl: DCS_ECANCELED http_status=0 code=- request_id=-: ")
+    if output == "text":
+        assert run.stdout == ""
+    else:
+        assert json.loads(run.stdout)["instances"] == [] and json.loads(run.stdout)["status"]["number"] == -8
+
+
+# Rolling actions --------------------------------------------------------------------------------
+
+ROLLING = [f"roll-{n:02d}" for n in range(1, 13)]
+NEVER_RETURNS = "roll-07"  # in the second wave of 5
+RETURNING = [i for i in ROLLING if i != NEVER_RETURNS]  # 11: waves of 5, 5 and 1
+
+
+@pytest.fixture(scope="module")
+def rolling_emulator(tmp_path_factory):
+    """12 instances that are RUNNING again 0.2 s after a restart, but roll-07, which never comes
+    back; the requests are recorded, so that each wave's PUT is seen."""
+    fleet = [{"id": i, "name": f"rolling-{i}", "engine_version": "6.0", "status": "RUNNING", "restart_seconds": 0.2,
+              "never_returns": i == NEVER_RETURNS} for i in ROLLING]
+    path = tmp_path_factory.mktemp("fleet") / "rolling.json"
+    path.write_text(json.dumps(fleet))
+    with Emulator(["--instances", str(path), "--record-requests", "--quiet"]) as emu:
+        yield emu
+
+
+def outcome_lines(outcomes):
+    return "".join(f"{i} {outcome}\n" for i, outcome in outcomes.items())
+
+
+def test_a_rolling_restart_stops_after_the_wave_that_does_not_come_back(programs, rolling_emulator):
+    run = same(run_all(programs, rolling_emulator, ["restart", "--wave", "5", "--wait=2", *ROLLING], record=True))
+    assert (run.code, run.actions, run.puts) == (STOPPED, 2, [ROLLING[:5], ROLLING[5:10]]), run  # wave 3 not sent
+    expected = {i: "success" for i in ROLLING[:10]} | {NEVER_RETURNS: "unknown"} | {i: "not_sent" for i in ROLLING[10:]}
+    assert run.stdout == outcome_lines(expected)
+    assert run.stderr.startswith("dcsctl: DCS_ESTOPPED http_status=") and NEVER_RETURNS in run.stderr, run
+    assert run.stderr.count("\n") == 1  # off a terminal: no progress line
+    run, document = json_document(programs, rolling_emulator, ["restart", "--output=json", "--wave=5", "--wait=2",
+                                                               *ROLLING])
+    check_shape(document, "restart", ROLLING)
+    assert document["status"] == {"name": "DCS_ESTOPPED", "number": -9} and NEVER_RETURNS in document["message"]
+    assert [e["outcome"] for e in document["instances"]] == list(expected.values()) and run.code == STOPPED
+
+
+def test_a_rolling_restart_with_keep_going_sends_every_wave(programs, rolling_emulator):
+    run = same(run_all(programs, rolling_emulator, ["restart", "--wave=5", "--keep-going", "--wait=2", *ROLLING],
+                       record=True))
+    assert (run.code, run.actions, run.puts) == (PARTIAL, 3, [ROLLING[:5], ROLLING[5:10], ROLLING[10:]]), run
+    assert run.stdout == outcome_lines({i: "unknown" if i == NEVER_RETURNS else "success" for i in ROLLING})
+    assert run.stderr.startswith("dcsctl: DCS_EPARTIAL ") and run.stderr.count("\n") == 1, run
+
+
+def test_a_rolling_restart_that_comes_back_pauses_between_waves(programs, rolling_emulator):
+    runs = run_all(programs, rolling_emulator, ["restart", "--wave", "5", "--pause", "1", "--wait=5", *RETURNING],
+                   record=True)
+    run = same(runs)
+    assert (run.code, run.stderr, run.puts) == (ALL_SUCCEEDED, "", [RETURNING[:5], RETURNING[5:10], RETURNING[10:]])
+    assert run.stdout == outcome_lines({i: "success" for i in RETURNING})
+    assert all(r.elapsed >= 2 for r in runs.values()), runs  # two pauses of a second
+
+
+def test_keep_going_does_not_go_past_a_wave_whose_request_failed(programs, rolling_emulator):
+    """A 500 on the second wave's PUT ends the call, --keep-going or not: wave 3 is not sent."""
+    run = same(run_all(programs, rolling_emulator, ["restart", "--wave=5", "--keep-going", "--wait=5", *RETURNING],
+                       {"kind": "status500", "on": "put", "skip": 1}, record=True))
+    assert (run.code, run.puts) == (REFUSED, [RETURNING[:5], RETURNING[5:10]]), run
+    assert run.stdout == outcome_lines({i: "success" for i in RETURNING[:5]} | {i: "unknown" for i in RETURNING[5:10]}
+                                       | {i: "not_sent" for i in RETURNING[10:]})
+    assert run.stderr.startswith("dcsctl: DCS_EAPI http_status=500 ")
+
+
+# name: (args, exit status, actions the emulator sees); the fixture's emulator: restarts complete at once.
+ROLLING_SCENARIOS = {
+    "wave_of_1": (["soft_restart", "--wave", "1", *GENERATED[:3]], ALL_SUCCEEDED, 3),
+    "waves_of_50": (["restart", "--wave=50", *GENERATED], ALL_SUCCEEDED, 3),
+    "a_wave_of_60_is_two_requests": (["restart", "--wave", "60", *GENERATED], ALL_SUCCEEDED, 4),
+    "largest_wave_and_pause": (["restart", "--wave", "10000", "--pause", "86400", *RUNNING], ALL_SUCCEEDED, 1),
+    "wave_read_as_strtol_reads_it": (["restart", "--wave= +1", "--pause=0", *RUNNING], ALL_SUCCEEDED, 2),
+    "first_wave_fails": (["restart", "--wave", "1", FROZEN, *RUNNING], STOPPED, 1),
+    "first_wave_fails_keep_going": (["restart", "--wave", "1", "--keep-going", FROZEN, *RUNNING], PARTIAL, 3),
+    "dry_run": (["restart", "--dry-run", "--wave", "5", *RUNNING], ALL_SUCCEEDED, 0),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(ROLLING_SCENARIOS))
+def test_rolling_actions_are_the_same(programs, emulator, scenario):
+    args, code, actions = ROLLING_SCENARIOS[scenario]
+    run = same(run_all(programs, emulator, args))
+    assert (run.code, run.actions) == (code, actions), run
+    if code == ALL_SUCCEEDED:
+        assert run.stderr == "", run  # off a terminal: no progress line
+    else:
+        assert run.stderr.count("\n") == 1, run  # the error line only
+
+
+ID = RUNNING[0]
+WAVE_RANGE = "--wave takes a whole number of ids from 1 to 10000, not '{}'"
+PAUSE_RANGE = "--pause takes whole seconds from 0 to 86400, not '{}'"
+ROLLING_USAGE_ERRORS = {
+    ("restart", "--wave", "0", ID): WAVE_RANGE.format("0"),
+    ("restart", "--wave=10001", ID): WAVE_RANGE.format("10001"),
+    ("restart", "--wave", "-1", ID): WAVE_RANGE.format("-1"),
+    ("restart", "--wave", "x", ID): WAVE_RANGE.format("x"),
+    ("restart", "--wave=", ID): WAVE_RANGE.format(""),
+    ("restart", "--wave=5 ", ID): WAVE_RANGE.format("5 "),
+    ("restart", "--wave=1.5", ID): WAVE_RANGE.format("1.5"),
+    ("restart", "--wave=0x10", ID): WAVE_RANGE.format("0x10"),
+    ("restart", "--wave", "--pause", "1", ID): WAVE_RANGE.format("--pause"),
+    ("restart", ID, "--wave"): "--wave needs a value",
+    ("restart", "--wave", "5", "--wave=6", ID): "--wave given twice",
+    ("restart", "--wave", "5", "--pause", "-1", ID): PAUSE_RANGE.format("-1"),
+    ("restart", "--wave", "5", "--pause=86401", ID): PAUSE_RANGE.format("86401"),
+    ("restart", "--wave", "5", "--pause", "1s", ID): PAUSE_RANGE.format("1s"),
+    ("restart", "--wave", "5", ID, "--pause"): "--pause needs a value",
+    ("restart", "--wave", "5", "--pause", "1", "--pause=2", ID): "--pause given twice",
+    ("restart", "--pause", "5", ID): "--pause needs --wave",
+    ("restart", "--pause=0", ID): "--pause needs --wave",
+    ("restart", "--keep-going", ID): "--keep-going needs --wave",
+    ("restart", "--keep-going", "--pause=1", ID): "--pause needs --wave",
+    ("restart", "--keep-going=1", "--wave", "2", ID): "--keep-going takes no value",
+    ("flush", "--keep-going", "--yes", ID): "--keep-going needs --wave",
+    # The options are checked before the ids.
+    ("restart", "--pause", "5"): "--pause needs --wave",
+    ("restart", "--wave", "5"): "no instance ids: give them as arguments, with --ids-from FILE, or '-' to read "
+                                "standard input",
+}
+
+
+@pytest.mark.parametrize("args", sorted(ROLLING_USAGE_ERRORS))
+def test_a_rolling_usage_error_names_it_and_sends_nothing(programs, emulator, args):
+    run = same(run_all(programs, emulator, list(args)))
+    assert (run.code, run.stdout, run.stderr, run.requests) == (USAGE, "", usage_error(ROLLING_USAGE_ERRORS[args]), 0)
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_ctrl_c_cancels_a_rolling_restart(programs, slow_emulator, output):
+    """--wave waits (600 s by default) on the first wave, which takes 60 s: Ctrl-C ends it, and
+    the second wave is not sent."""
+    args = ["restart", "--wave", "1", f"--output={output}", *RUNNING]
+    run = same({name: interrupted_during_the_wait(command, slow_emulator, args) for name, command in programs.items()})
+    assert (run.code, run.actions) == (INTERRUPTED, 1), run
+    assert run.stderr.startswith("dcsctl: DCS_ECANCELED http_status=0 code=- request_id=-: ")
+    if output == "text":
+        assert run.stdout == f"{RUNNING[0]} unknown\n{RUNNING[1]} not_sent\n"
+    else:
+        assert [e["outcome"] for e in json.loads(run.stdout)["instances"]] == ["unknown", "not_sent"]
+
+
+# The progress line: on a terminal only ------------------------------------------------------------
+
+def progress_line(wave, waves, total, done, ok=None, failed=0, unknown=0, not_sent=0, to_go=None):
+    ok = done if ok is None else ok
+    to_go = total - done if to_go is None else to_go
+    return (f"\rwave {wave}/{waves}: {done}/{total} done ({ok} ok, {failed} failed, {unknown} unknown, "
+            f"{not_sent} not sent), {to_go} to go\x1b[K")
+
+
+def progress_of_success(wave_sizes):
+    """The progress lines of a rolling action in which every instance comes back: WAVE_START,
+    one INSTANCE_DONE per id, WAVE_DONE for each wave, then FINISHED and the newline."""
+    total, waves, done, lines = sum(wave_sizes), len(wave_sizes), 0, []
+    for wave, size in enumerate(wave_sizes, 1):
+        lines.append(progress_line(wave, waves, total, done))
+        for _ in range(size):
+            done += 1
+            lines.append(progress_line(wave, waves, total, done))
+        lines.append(progress_line(wave, waves, total, done))
+    return "".join(lines) + progress_line(waves, waves, total, total) + "\n"
+
+
+def on_a_terminal_to_the_end(command, emulator, args):
+    """(transcript, exit status) of `command` with a pseudo-terminal as its three streams."""
+    emulator.reset()
+    child = pexpect.spawn(command[0], [*command[1:], *args], env=environment(emulator, {}), timeout=60,
+                          encoding="utf-8", codec_errors="replace", dimensions=(24, 200))
+    try:
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    return masked(child.before or "").replace("\r\n", "\n"), child.exitstatus
+
+
+def test_the_progress_line_on_a_terminal_is_the_same(programs, rolling_emulator):
+    args = ["restart", "--wave", "5", "--wait=5", *RETURNING]
+    runs = {name: on_a_terminal_to_the_end(command, rolling_emulator, args) for name, command in programs.items()}
+    assert runs["python"] == runs["c"] and runs["go"] == runs["c"], runs
+    transcript, code = runs["c"]
+    assert transcript == progress_of_success([5, 5, 1]) + outcome_lines({i: "success" for i in RETURNING})
+    assert code == ALL_SUCCEEDED
+
+
+def test_the_progress_line_of_a_stopped_rolling_restart_is_the_same(programs, rolling_emulator):
+    args = ["restart", "--wave", "5", "--wait=2", *ROLLING]
+    runs = {name: on_a_terminal_to_the_end(command, rolling_emulator, args) for name, command in programs.items()}
+    transcript, code = runs["c"]
+    progress, _, rest = transcript.partition("\n")
+    # The last of the line: 9 ok, roll-07 unknown, wave 3 not sent.
+    assert progress.endswith(progress_line(2, 3, 12, 12, ok=9, unknown=1, not_sent=2)), transcript
+    assert rest.startswith(f"{ROLLING[0]} success\n") and "dcsctl: DCS_ESTOPPED " in rest and code == STOPPED
+    assert runs["python"] == runs["c"] and runs["go"] == runs["c"], runs
+
+
+def with_one_terminal(command, emulator, args, terminal):
+    """Runs `command` with a pseudo-terminal as `terminal` ("stdout" or "stderr"), a pipe as the
+    other and standard input closed: (what the terminal got, what the pipe got, exit status)."""
+    emulator.reset()
+    controller, terminal_end = pty.openpty()
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, terminal: terminal_end}
+    child = subprocess.Popen([*command, *args], env=environment(emulator, {}), stdin=subprocess.DEVNULL, **streams)
+    os.close(terminal_end)
+    piped = child.communicate(timeout=60)[0 if terminal == "stderr" else 1]
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the program is gone and the terminal drained
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    return masked(shown.decode().replace("\r\n", "\n")), masked(piped.decode()), child.returncode
+
+
+def test_the_progress_line_goes_only_to_a_terminal_standard_error(programs, rolling_emulator):
+    """stderr a terminal, stdout a pipe: the line, and the outcomes in the pipe. stdout a terminal
+    and stderr a pipe: the outcomes on the terminal, and nothing at all in the pipe."""
+    args = ["restart", "--wave", "5", "--wait=5", *RETURNING]
+    outcomes = outcome_lines({i: "success" for i in RETURNING})
+    for name, command in programs.items():
+        assert with_one_terminal(command, rolling_emulator, args, "stderr") == (
+            progress_of_success([5, 5, 1]), outcomes, ALL_SUCCEEDED), name
+        assert with_one_terminal(command, rolling_emulator, args, "stdout") == (outcomes, "", ALL_SUCCEEDED), name

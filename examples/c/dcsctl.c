@@ -1,23 +1,25 @@
 /*
- * dcsctl: restart, soft-restart or flush DCS instances from the command line.
+ * dcsctl: restart, soft-restart or flush DCS instances from the command line, or list them.
  *
  *   dcsctl restart|soft_restart|flush [OPTION]... ID...
  *   dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE
  *   dcsctl restart|soft_restart|flush [OPTION]... -          (the ids from standard input)
+ *   dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]
  *   dcsctl --help | --version
  *
- * man/dcsctl.1 is the manual: options, output (text and the JSON document), the confirmation
- * of a flush, exit statuses. The Python (examples/python/dcs/_dcsctl.py) and Go
- * (examples/go/cmd/dcsctl) programs are its twins: same command line, same bytes on stdout
- * and stderr, same exit status (Tests/examples/test_three_dcsctl.py compares them).
+ * man/dcsctl.1 is the manual: options, output (text and the JSON documents), rolling actions
+ * (--wave) and their progress line, the confirmation of a flush, exit statuses. The Python
+ * (examples/python/dcs/_dcsctl.py) and Go (examples/go/cmd/dcsctl) programs are its twins: same
+ * command line, same bytes on stdout and stderr, same exit status
+ * (Tests/examples/test_three_dcsctl.py compares them).
  *
  * Configured from the environment (dcs_config_from_env): HUAWEICLOUD_SDK_AK,
  * HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID, DCS_ENDPOINT or DCS_REGION.
  *
- * Ctrl-C during the call cancels it through a dcs_cancel token. A signal handler may not call
- * dcs_cancel_trigger (it takes a lock), so the handler only writes a byte to a pipe; a thread
- * reading that pipe triggers the token, and the confirmation prompt polls the pipe beside
- * standard input.
+ * Ctrl-C during the call or the listing cancels it through a dcs_cancel token. A signal handler
+ * may not call dcs_cancel_trigger (it takes a lock), so the handler only writes a byte to a pipe;
+ * a thread reading that pipe triggers the token, and the confirmation prompt polls the pipe
+ * beside standard input.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -40,11 +42,15 @@ enum {
     EXIT_CONFIGURATION = 3,  /* DCS_ECONFIG: nothing sent */
     EXIT_REFUSED = 4,        /* DCS_EAPI: the service refused the call */
     EXIT_OUTCOME_UNKNOWN = 5, /* transport, timeout, protocol (and out of memory): outcomes may be unknown */
+    EXIT_STOPPED = 6,        /* DCS_ESTOPPED: a rolling action stopped after a wave with failures */
     EXIT_INTERRUPTED = 130,  /* Ctrl-C: the call was cancelled */
 };
 
 #define DEFAULT_WAIT_SECONDS 600
 #define MAX_WAIT_SECONDS 86400
+#define MAX_WAVE_SIZE DCS_MAX_IDS_PER_CALL
+#define MAX_PAUSE_SECONDS 86400
+#define MAX_NAME_BYTES 255
 #define PROJECT_ID_VARIABLE "HUAWEICLOUD_SDK_PROJECT_ID"
 
 static const char usage_hint[] =
@@ -54,6 +60,7 @@ static const char help_text[] =
     "usage: dcsctl restart|soft_restart|flush [OPTION]... ID...\n"
     "       dcsctl restart|soft_restart|flush [OPTION]... --ids-from FILE\n"
     "       dcsctl restart|soft_restart|flush [OPTION]... -\n"
+    "       dcsctl list [--name NAME [--exact]] [--status STATUS] [--tag KEY=VALUE]... [--output FORMAT]\n"
     "       dcsctl --help | --version\n"
     "\n"
     "Restarts, soft-restarts or flushes Huawei Cloud DCS instances and reports one\n"
@@ -64,10 +71,22 @@ static const char help_text[] =
     "  soft_restart   restart of the Redis process only\n"
     "  flush          delete all data of the instances (Redis 4.0 and later); it\n"
     "                 cannot be undone, so dcsctl asks first\n"
+    "  list           print the project's instances (id, status, engine, engine\n"
+    "                 version, name), found by name, status or tag\n"
     "\n"
     "Options, anywhere before --:\n"
     "  --wait[=SECONDS]   after the action, wait until the instances are RUNNING\n"
     "                     again, at most SECONDS (1 to 86400, default 600)\n"
+    "  --wave N           roll the action over the ids N at a time (1 to 10000): each\n"
+    "                     wave is sent, then waited on until RUNNING (--wait, default\n"
+    "                     600 s per wave), and the next wave is not sent when one of\n"
+    "                     its instances did not end RUNNING\n"
+    "  --pause SECONDS    with --wave: seconds between two waves (0 to 86400, default 0)\n"
+    "  --keep-going       with --wave: go on past a wave with failures\n"
+    "  --name NAME        list: instances whose name contains NAME\n"
+    "  --exact            list: the name must be NAME exactly\n"
+    "  --status STATUS    list: instances in STATUS (RUNNING, RESTARTING...)\n"
+    "  --tag KEY=VALUE    list: instances tagged KEY=VALUE (repeatable: all of them)\n"
     "  --output FORMAT    text (the default): one \"ID OUTCOME\" line per instance;\n"
     "                     json: one JSON document (see dcsctl(1))\n"
     "  --ids-from FILE    read the ids from FILE ('-': standard input), one per\n"
@@ -86,7 +105,8 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 all succeeded; 1 some instances failed; 2 usage error, or a\n"
     "flush not confirmed; 3 configuration error; 4 the service refused the call;\n"
-    "5 transport, timeout or protocol error (outcomes may be unknown); 130\n"
+    "5 transport, timeout or protocol error (outcomes may be unknown); 6 a rolling\n"
+    "action stopped after a wave with failures (later waves not sent); 130\n"
     "interrupted (Ctrl-C).\n";
 
 /* ------------------------------------------------------------------------------------------
@@ -94,12 +114,22 @@ static const char help_text[] =
  * ------------------------------------------------------------------------------------------ */
 
 struct command {
-    const char *action_name; /* NULL: none given */
+    const char *action_name; /* NULL: none given; "list" for a listing */
     const char **ids;        /* the ID arguments (pointers into argv) */
     size_t id_count;
     int stdin_dash;          /* "-" among the ids before "--": read them from standard input */
     const char *ids_from;    /* --ids-from FILE, or NULL */
-    long wait_seconds;       /* 0: no --wait */
+    long wait_seconds;       /* 0: no --wait (with --wave: DEFAULT_WAIT_SECONDS, see run) */
+    int wait_given;
+    long wave_size;          /* 0: no --wave, one call of all the ids */
+    long pause_seconds;
+    int pause_given, keep_going;
+    /* The filter of a listing: NULL and 0 when not given. */
+    const char *name;
+    int exact;
+    const char *status;
+    const char **tags;       /* the --tag values (pointers into argv) */
+    size_t tag_count;
     int json;
     int dry_run, yes, help, version;
 };
@@ -116,12 +146,12 @@ static int fail(int with_usage, const char *format, ...) {
     return EXIT_USAGE;
 }
 
-/* SECONDS of --wait=SECONDS as strtol reads it (leading white space, a sign), 1 to 86400; -1 when
- * it is not that. */
-static long wait_seconds(const char *text) {
+/* The number of --wait, --wave or --pause as strtol reads it (leading white space, a sign), from
+ * `least` to `most`; -1 when it is not that. */
+static long whole_number(const char *text, long least, long most) {
     char *end = NULL;
-    long seconds = strtol(text, &end, 10);
-    return end != text && *end == '\0' && seconds >= 1 && seconds <= MAX_WAIT_SECONDS ? seconds : -1;
+    long number = strtol(text, &end, 10);
+    return end != text && *end == '\0' && number >= least && number <= most ? number : -1;
 }
 
 /* The value of an option that takes one: after "=", else the next argument. NULL (and *next
@@ -135,9 +165,10 @@ static const char *option_value(const char *equals, char **argv, int argc, int *
 /* Reads argv into *cmd. Mistakes in the options themselves are reported here, in order;
  * what the action and the ids must be is checked after --help and --version (check_command). */
 static int parse_options(int argc, char **argv, struct command *cmd) {
-    int options_ended = 0, wait_given = 0, output_given = 0;
+    int options_ended = 0, output_given = 0, wave_given = 0, status_given = 0;
     cmd->ids = calloc((size_t)argc, sizeof *cmd->ids);
-    if (cmd->ids == NULL) return fail(0, "out of memory");
+    cmd->tags = calloc((size_t)argc, sizeof *cmd->tags);
+    if (cmd->ids == NULL || cmd->tags == NULL) return fail(0, "out of memory");
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (options_ended || arg[0] != '-' || strcmp(arg, "-") == 0) {
@@ -160,16 +191,45 @@ static int parse_options(int argc, char **argv, struct command *cmd) {
         const char *equals = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
         size_t name_length = equals != NULL ? (size_t)(equals - arg) : strlen(arg);
 #define IS(name) (name_length == strlen(name) && strncmp(arg, name, name_length) == 0)
-        if (IS("--help") || IS("--version") || IS("--dry-run") || IS("--yes")) {
+        if (IS("--help") || IS("--version") || IS("--dry-run") || IS("--yes") || IS("--keep-going")
+            || IS("--exact")) {
             if (equals != NULL) return fail(1, "%.*s takes no value", (int)name_length, arg);
             int *flag = IS("--help") ? &cmd->help : IS("--version") ? &cmd->version
-                      : IS("--dry-run") ? &cmd->dry_run : &cmd->yes;
+                      : IS("--dry-run") ? &cmd->dry_run : IS("--yes") ? &cmd->yes
+                      : IS("--keep-going") ? &cmd->keep_going : &cmd->exact;
             *flag = 1;
         } else if (IS("--wait")) {
-            if (wait_given++) return fail(1, "--wait given twice");
-            cmd->wait_seconds = equals == NULL ? DEFAULT_WAIT_SECONDS : wait_seconds(equals + 1);
+            if (cmd->wait_given++) return fail(1, "--wait given twice");
+            cmd->wait_seconds = equals == NULL ? DEFAULT_WAIT_SECONDS : whole_number(equals + 1, 1, MAX_WAIT_SECONDS);
             if (cmd->wait_seconds < 0)
                 return fail(1, "--wait takes whole seconds from 1 to %d, not '%s'", MAX_WAIT_SECONDS, equals + 1);
+        } else if (IS("--wave")) {
+            if (wave_given++) return fail(1, "--wave given twice");
+            const char *size = option_value(equals, argv, argc, &i);
+            if (size == NULL) return fail(1, "--wave needs a value");
+            cmd->wave_size = whole_number(size, 1, MAX_WAVE_SIZE);
+            if (cmd->wave_size < 0)
+                return fail(1, "--wave takes a whole number of ids from 1 to %d, not '%s'", MAX_WAVE_SIZE, size);
+        } else if (IS("--pause")) {
+            if (cmd->pause_given++) return fail(1, "--pause given twice");
+            const char *seconds = option_value(equals, argv, argc, &i);
+            if (seconds == NULL) return fail(1, "--pause needs a value");
+            cmd->pause_seconds = whole_number(seconds, 0, MAX_PAUSE_SECONDS);
+            if (cmd->pause_seconds < 0)
+                return fail(1, "--pause takes whole seconds from 0 to %d, not '%s'", MAX_PAUSE_SECONDS, seconds);
+        } else if (IS("--name")) {
+            if (cmd->name != NULL) return fail(1, "--name given twice");
+            cmd->name = option_value(equals, argv, argc, &i);
+            if (cmd->name == NULL || cmd->name[0] == '\0' || strlen(cmd->name) > MAX_NAME_BYTES)
+                return fail(1, "--name needs a value");
+        } else if (IS("--status")) {
+            if (status_given++) return fail(1, "--status given twice");
+            cmd->status = option_value(equals, argv, argc, &i); /* checked by the library */
+            if (cmd->status == NULL) return fail(1, "--status needs a value");
+        } else if (IS("--tag")) {
+            const char *tag = option_value(equals, argv, argc, &i); /* checked by the library */
+            if (tag == NULL) return fail(1, "--tag needs a value");
+            cmd->tags[cmd->tag_count++] = tag;
         } else if (IS("--output")) {
             if (output_given++) return fail(1, "--output given twice");
             const char *format = option_value(equals, argv, argc, &i);
@@ -201,10 +261,35 @@ static int action_of(const char *name, dcs_action *out) {
     return 0;
 }
 
+static int is_listing(const struct command *cmd) {
+    return cmd->action_name != NULL && strcmp(cmd->action_name, "list") == 0;
+}
+
+/* The first option, in the order of the help, that the command does not take: an action's with
+ * list, one of list's with an action. NULL when there is none. */
+static const char *misplaced_option(const struct command *cmd) {
+    if (is_listing(cmd)) {
+        return cmd->wave_size > 0 ? "--wave" : cmd->pause_given ? "--pause" : cmd->keep_going ? "--keep-going"
+             : cmd->wait_given ? "--wait" : cmd->ids_from != NULL ? "--ids-from" : cmd->dry_run ? "--dry-run"
+             : cmd->yes ? "--yes" : NULL;
+    }
+    return cmd->name != NULL ? "--name" : cmd->exact ? "--exact" : cmd->status != NULL ? "--status"
+         : cmd->tag_count > 0 ? "--tag" : NULL;
+}
+
 static int check_command(const struct command *cmd, dcs_action *action) {
-    if (cmd->action_name == NULL) return fail(1, "no action given: restart, soft_restart or flush");
-    if (!action_of(cmd->action_name, action))
-        return fail(1, "unknown action '%s': restart, soft_restart or flush", cmd->action_name);
+    if (cmd->action_name == NULL) return fail(1, "no action given: restart, soft_restart, flush or list");
+    int listing = is_listing(cmd);
+    if (!listing && !action_of(cmd->action_name, action))
+        return fail(1, "unknown action '%s': restart, soft_restart, flush or list", cmd->action_name);
+    const char *misplaced = misplaced_option(cmd);
+    if (misplaced != NULL)
+        return fail(1, listing ? "%s is not an option of list" : "%s is an option of list", misplaced);
+    if (listing && cmd->id_count > 0) return fail(1, "list takes no ids");
+    if (cmd->pause_given && cmd->wave_size == 0) return fail(1, "--pause needs --wave");
+    if (cmd->keep_going && cmd->wave_size == 0) return fail(1, "--keep-going needs --wave");
+    if (cmd->exact && cmd->name == NULL) return fail(1, "--exact needs --name");
+    if (listing) return 0;
     if (cmd->ids_from != NULL && cmd->id_count > 0)
         return fail(1, "give the ids as arguments or with --ids-from, not both");
     if (cmd->stdin_dash && cmd->id_count > 1)
@@ -336,19 +421,39 @@ static void json_string_or_null(FILE *out, const char *text) {
     else json_string(out, text);
 }
 
-/* What a call (or the checks and configuration before it) ended with. */
+/* What a call or a listing (or the checks and configuration before it) ended with. */
 struct outcome_report {
     dcs_status status;
     const dcs_error *err;       /* NULL: no details (DCS_OK, or `message` instead) */
     const char *message;        /* when there is no dcs_error: the config's message */
     dcs_results *results;       /* NULL: nothing was sent */
+    const dcs_instance_list *instances; /* a listing's; NULL: none (an error, or an action) */
 };
 
 static const char *report_message(const struct outcome_report *r) {
     return r->err != NULL ? dcs_error_message(r->err) : r->message != NULL ? r->message : "";
 }
 
-static void print_json(const struct outcome_report *r, const char *action_name) {
+/* The instances of a listing, as members of "instances". */
+static void print_json_instances(const dcs_instance_list *instances) {
+    size_t count = dcs_instance_list_count(instances);
+    for (size_t i = 0; i < count; i++) {
+        fputs(i == 0 ? "\n    {\"id\": " : ",\n    {\"id\": ", stdout);
+        json_string(stdout, dcs_instance_list_id(instances, i));
+        fputs(", \"name\": ", stdout);
+        json_string(stdout, dcs_instance_list_name(instances, i));
+        fputs(", \"status\": ", stdout);
+        json_string(stdout, dcs_instance_list_status_text(instances, i));
+        fputs(", \"engine\": ", stdout);
+        json_string(stdout, dcs_instance_list_engine(instances, i));
+        fputs(", \"engine_version\": ", stdout);
+        json_string(stdout, dcs_instance_list_engine_version(instances, i));
+        fputc('}', stdout);
+    }
+    fputs(count > 0 ? "\n  ]\n}\n" : "]\n}\n", stdout);
+}
+
+static void print_json(const struct outcome_report *r, const char *action_name, int listing) {
     fputs("{\n  \"action\": ", stdout);
     json_string(stdout, action_name);
     fputs(",\n  \"status\": {\"name\": ", stdout);
@@ -363,6 +468,10 @@ static void print_json(const struct outcome_report *r, const char *action_name) 
     fputs(",\n  \"message\": ", stdout);
     json_string_or_null(stdout, report_message(r));
     fputs(",\n  \"instances\": [", stdout);
+    if (listing) {
+        print_json_instances(r->instances);
+        return;
+    }
     size_t count = dcs_results_count(r->results);
     for (size_t i = 0; i < count; i++) {
         const char *id;
@@ -379,11 +488,37 @@ static void print_json(const struct outcome_report *r, const char *action_name) 
     fputs(count > 0 ? "\n  ]\n}\n" : "]\n}\n", stdout);
 }
 
-/* stdout: the outcomes (text lines, or the JSON document); then, unless all succeeded, the
- * error line on stderr. Returns the exit status of r->status. */
+/* A field of a listed instance on its text line: "-" for an empty one, and each control byte
+ * as '?', so that no name can break the line or drive the terminal. */
+static void print_text_field(const char *text) {
+    if (text[0] == '\0') fputc('-', stdout);
+    for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++)
+        fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, stdout);
+}
+
+/* One "ID STATUS ENGINE ENGINE_VERSION NAME" line per instance, in the service's order. */
+static void print_text_instances(const dcs_instance_list *instances) {
+    size_t count = dcs_instance_list_count(instances);
+    for (size_t i = 0; i < count; i++) {
+        const char *fields[] = {dcs_instance_list_id(instances, i), dcs_instance_list_status_text(instances, i),
+                                dcs_instance_list_engine(instances, i), dcs_instance_list_engine_version(instances, i),
+                                dcs_instance_list_name(instances, i)};
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            if (f > 0) fputc(' ', stdout);
+            print_text_field(fields[f]);
+        }
+        fputc('\n', stdout);
+    }
+}
+
+/* stdout: the outcomes or the instances listed (text lines, or the JSON document); then, unless
+ * all succeeded, the error line on stderr. Returns the exit status of r->status. */
 static int report(const struct outcome_report *r, const struct command *cmd) {
+    int listing = is_listing(cmd);
     if (cmd->json) {
-        print_json(r, cmd->action_name);
+        print_json(r, cmd->action_name, listing);
+    } else if (listing) {
+        print_text_instances(r->instances);
     } else {
         const char *id;
         dcs_outcome outcome;
@@ -401,6 +536,7 @@ static int report(const struct outcome_report *r, const struct command *cmd) {
     case DCS_ECONFIG: return EXIT_CONFIGURATION;
     case DCS_EAPI: return EXIT_REFUSED;
     case DCS_ECANCELED: return EXIT_INTERRUPTED;
+    case DCS_ESTOPPED: return EXIT_STOPPED;
     default: return EXIT_OUTCOME_UNKNOWN; /* transport, timeout, protocol, out of memory, a newer status */
     }
 }
@@ -452,7 +588,7 @@ static int check_ids(const struct id_list *list, const struct command *cmd) {
     snprintf(nul_message, sizeof nul_message, "instance_ids[%zu] holds a control character (U+0000)", checked);
     const char *message = status != DCS_OK ? dcs_error_message(err) : nul_message;
     char *in_lines = list->line_numbers != NULL ? message_in_lines(message, list) : NULL;
-    struct outcome_report r = {DCS_EINVAL, NULL, in_lines != NULL ? in_lines : message, NULL};
+    struct outcome_report r = {DCS_EINVAL, NULL, in_lines != NULL ? in_lines : message, NULL, NULL};
     int code = report(&r, cmd);
     free(in_lines);
     dcs_error_free(err);
@@ -531,6 +667,9 @@ static int catch_interrupts(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
+    /* A Ctrl-C while a progress line or the outcomes are written must not cut the write short
+     * (EINTR); the waits that must wake up (the prompt, the watcher) read the pipe itself. */
+    action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     return sigaction(SIGINT, &action, NULL);
 }
@@ -627,42 +766,105 @@ static void stop_watching(struct interrupt_watcher *watcher) {
 }
 
 /* ------------------------------------------------------------------------------------------
- * The call
+ * The progress line of a rolling action
  * ------------------------------------------------------------------------------------------ */
 
-static int call(dcs_action action, const struct id_list *list, const struct command *cmd, dcs_cancel *cancel) {
+struct progress_line {
+    int open; /* drawn, and not ended by a newline yet */
+};
+
+/* The dcs_progress_fn of a rolling action whose standard error is a terminal: one line redrawn
+ * in place at each event ("\033[K" clears what a longer line before it left), ended at FINISHED. */
+static void draw_progress(const dcs_progress *progress, void *user) {
+    struct progress_line *line = user;
+    if (progress->event > DCS_PROGRESS_FINISHED) return; /* an event of a newer library */
+    fprintf(stderr, "\rwave %zu/%zu: %zu/%zu done (%zu ok, %zu failed, %zu unknown, %zu not sent), %zu to go\033[K",
+            progress->wave, progress->waves, progress->done, progress->total, progress->succeeded, progress->failed,
+            progress->unknown, progress->not_sent, progress->not_started + progress->in_progress);
+    line->open = progress->event != DCS_PROGRESS_FINISHED;
+    if (!line->open) fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The call, and the listing
+ * ------------------------------------------------------------------------------------------ */
+
+/* A client configured from the environment; NULL when there is none, the error reported and its
+ * exit status in *code. */
+static dcs_client *client_from_env(const struct command *cmd, int *code) {
     dcs_config *cfg = dcs_config_new();
     if (cfg == NULL) {
-        struct outcome_report r = {DCS_ENOMEM, NULL, "out of memory", NULL};
-        return report(&r, cmd);
+        struct outcome_report r = {DCS_ENOMEM, NULL, "out of memory", NULL, NULL};
+        *code = report(&r, cmd);
+        return NULL;
     }
     dcs_status status = dcs_config_from_env(cfg);
     if (status != DCS_OK) {
-        struct outcome_report r = {status, NULL, dcs_config_error(cfg), NULL};
-        int code = report(&r, cmd);
+        struct outcome_report r = {status, NULL, dcs_config_error(cfg), NULL, NULL};
+        *code = report(&r, cmd);
         dcs_config_free(cfg);
-        return code;
+        return NULL;
     }
     dcs_client *client = NULL;
     dcs_error *err = NULL;
     status = dcs_client_new(cfg, &client, &err);
     dcs_config_free(cfg);
-    if (status == DCS_OK) {
-        dcs_call_options options = DCS_CALL_OPTIONS_INIT;
-        options.wait_running_ms = (uint32_t)(cmd->wait_seconds * 1000);
-        options.cancel = cancel;
-        dcs_results *results = NULL;
-        status = dcs_call(client, action, list->ids, list->count, &options, &results, &err);
-        struct outcome_report r = {status, err, NULL, results};
-        int code = report(&r, cmd);
-        dcs_results_free(results);
+    if (status != DCS_OK) {
+        struct outcome_report r = {status, err, NULL, NULL, NULL};
+        *code = report(&r, cmd);
         dcs_error_free(err);
-        dcs_client_free(client);
-        return code;
+        return NULL;
     }
-    struct outcome_report r = {status, err, NULL, NULL};
-    int code = report(&r, cmd);
+    return client;
+}
+
+static int call(dcs_action action, const struct id_list *list, const struct command *cmd, dcs_cancel *cancel) {
+    int code = 0;
+    dcs_client *client = client_from_env(cmd, &code);
+    if (client == NULL) return code;
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.wait_running_ms = (uint32_t)(cmd->wait_seconds * 1000);
+    options.cancel = cancel;
+    options.wave_size = (size_t)cmd->wave_size;
+    options.wave_pause_ms = (uint32_t)(cmd->pause_seconds * 1000);
+    options.keep_going = cmd->keep_going;
+    struct progress_line line = {0};
+    if (cmd->wave_size > 0 && isatty(STDERR_FILENO)) { /* off a terminal: nothing but the error line */
+        options.progress = draw_progress;
+        options.progress_user = &line;
+    }
+    dcs_results *results = NULL;
+    dcs_error *err = NULL;
+    dcs_status status = dcs_call(client, action, list->ids, list->count, &options, &results, &err);
+    if (line.open) fputc('\n', stderr); /* the error line starts a line of its own */
+    struct outcome_report r = {status, err, NULL, results, NULL};
+    code = report(&r, cmd);
+    dcs_results_free(results);
     dcs_error_free(err);
+    dcs_client_free(client);
+    return code;
+}
+
+static int list_instances(const struct command *cmd, dcs_cancel *cancel) {
+    int code = 0;
+    dcs_client *client = client_from_env(cmd, &code);
+    if (client == NULL) return code;
+    dcs_list_filter filter = DCS_LIST_FILTER_INIT;
+    filter.name = cmd->name;
+    filter.name_exact = cmd->exact;
+    filter.status = cmd->status;
+    filter.tags = cmd->tags;
+    filter.tag_count = cmd->tag_count;
+    dcs_call_options options = DCS_CALL_OPTIONS_INIT;
+    options.cancel = cancel;
+    dcs_instance_list *instances = NULL;
+    dcs_error *err = NULL;
+    dcs_status status = dcs_list_instances(client, &filter, &options, &instances, &err);
+    struct outcome_report r = {status, err, NULL, NULL, instances};
+    code = report(&r, cmd);
+    dcs_instance_list_free(instances);
+    dcs_error_free(err);
+    dcs_client_free(client);
     return code;
 }
 
@@ -679,28 +881,33 @@ static int run(int argc, char **argv, struct command *cmd, struct id_list *list)
     }
     dcs_action action = DCS_ACTION_RESTART;
     if ((code = check_command(cmd, &action)) != 0) return code;
-    if (cmd->ids_from != NULL || cmd->stdin_dash) {
-        if ((code = read_ids(cmd->stdin_dash ? "-" : cmd->ids_from, list)) != 0) return code;
-    } else {
-        list->ids = cmd->ids;
-        list->count = cmd->id_count;
-        list->nul_index = list->count;
+    int listing = is_listing(cmd);
+    /* The health gate judges a wave by its instances RUNNING again: a rolling action waits. */
+    if (cmd->wave_size > 0 && !cmd->wait_given) cmd->wait_seconds = DEFAULT_WAIT_SECONDS;
+    if (!listing) {
+        if (cmd->ids_from != NULL || cmd->stdin_dash) {
+            if ((code = read_ids(cmd->stdin_dash ? "-" : cmd->ids_from, list)) != 0) return code;
+        } else {
+            list->ids = cmd->ids;
+            list->count = cmd->id_count;
+            list->nul_index = list->count;
+        }
+        if ((code = check_ids(list, cmd)) != 0) return code;
+        if (cmd->dry_run) return print_dry_run(list, cmd);
     }
-    if ((code = check_ids(list, cmd)) != 0) return code;
-    if (cmd->dry_run) return print_dry_run(list, cmd);
 
     if (catch_interrupts() != 0) return fail(0, "cannot watch for Ctrl-C: %s", strerror(errno));
-    if (action == DCS_ACTION_FLUSH && (code = confirm_flush(list, cmd)) != 0) return code;
+    if (!listing && action == DCS_ACTION_FLUSH && (code = confirm_flush(list, cmd)) != 0) return code;
     struct interrupt_watcher watcher = {.cancel = dcs_cancel_new()};
     if (watcher.cancel == NULL) {
-        struct outcome_report r = {DCS_ENOMEM, NULL, "out of memory", NULL};
+        struct outcome_report r = {DCS_ENOMEM, NULL, "out of memory", NULL, NULL};
         return report(&r, cmd);
     }
     if ((errno = pthread_create(&watcher.thread, NULL, watch_interrupts, &watcher)) != 0) {
         dcs_cancel_free(watcher.cancel);
         return fail(0, "cannot watch for Ctrl-C: %s", strerror(errno));
     }
-    code = call(action, list, cmd, watcher.cancel);
+    code = listing ? list_instances(cmd, watcher.cancel) : call(action, list, cmd, watcher.cancel);
     stop_watching(&watcher);
     dcs_cancel_free(watcher.cancel);
     return code;
@@ -713,5 +920,6 @@ int main(int argc, char **argv) {
     stop_catching_interrupts();
     id_list_free(&list);
     free(cmd.ids);
+    free(cmd.tags);
     return code;
 }
