@@ -40,10 +40,28 @@ def run_dcsctl(program, emulator, *args, stdin=b"", **env):
     (["--help"], b"", {}, 0),
     (["--version"], b"", {}, 0),
     (["restart", "--ids-from", "/nonexistent/ids.txt"], b"", {}, 2),
+    (["list"], b"", {}, 0),
+    (["list", "--tag", "role=session-cache", "--tag=env=prod", "--output=json"], b"", {}, 0),
+    (["list", "--name", "cache", "--exact", "--status", "RUNNING"], b"", {}, 0),
+    (["list", "--status", "running"], b"", {}, 2),
+    (["list", RUNNING_6], b"", {}, 2),
+    (["list"], b"", {"DCS_ENDPOINT": closed_port_url()}, 5),
+    (["restart", "--wave", "5", "--pause", "0", *GENERATED[:12]], b"", {}, 0),
+    (["restart", "--wave=5", "--keep-going", "--output=json", *GENERATED[:7]], b"", {}, 0),
+    (["restart", "--dry-run", "--wave", "2", *GENERATED[:5]], b"", {}, 0),
+    (["restart", "--pause", "5", RUNNING_6], b"", {}, 2),
 ])
 def test_each_path_exits_as_documented(dcsctl, emu, args, stdin, env, code):
     done = run_dcsctl(dcsctl, emu, *args, stdin=stdin, **env)
     assert done.returncode == code, done.stderr.decode(errors="replace")
+
+
+def test_a_rolling_restart_stopped_at_the_gate(dcsctl, emu):
+    """The progress callback's and the gate's paths: wave 2 holds an instance that never comes back."""
+    emu.set_never_returns(GENERATED[6])
+    done = run_dcsctl(dcsctl, emu, "restart", "--wave", "5", "--wait=2", "--output=json", *GENERATED[:12])
+    assert done.returncode == 6, done.stderr.decode(errors="replace")
+    assert emu.stats()["status_puts"] == 2
 
 
 def test_ctrl_c_during_the_wait(dcsctl):

@@ -193,7 +193,7 @@ struct RollingCall {
     /// "wave 3 (2 ids) not sent", "waves 3 to 5 (12 ids) not sent": `first` counts from 0.
     private static func notSent(from first: Int, of count: Int, ids: Int) -> String {
         let waves = first + 1 == count ? "wave \(count)" : "waves \(first + 1) to \(count)"
-        return "\(waves) (\(ids) ids) not sent"
+        return "\(waves) (\(ids) \(ids == 1 ? "id" : "ids")) not sent"
     }
 
     private static func list(_ items: [String]) -> String {
