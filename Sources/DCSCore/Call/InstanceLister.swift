@@ -91,22 +91,10 @@ struct InstanceLister: Sendable {
 
     private static func page(of sent: RequestSender.Sent)
         -> Result<(instanceNum: Int?, entries: [AnswerDecoder.ListedEntry]), CallFailure> {
-        guard let attempt = sent.attempt, sent.stoppedBy == nil else {
-            let status = (sent.stoppedBy ?? .deadline).status
-            return .failure(CallFailure(status: status, message: status == .cancelled ? "listing cancelled" : "the deadline passed during the listing"))
-        }
-        switch attempt {
-        case let .failed(failure):
-            return .failure(CallFailure(status: failure.callStatus, message: failure.detail + CallFailure.retriesNote(sent.retries)))
-        case let .answered(answer) where (200..<300).contains(answer.status):
-            guard let page = AnswerDecoder.instancePage(answer.http.body) else {
-                return .failure(CallFailure(status: .protocolError, httpStatus: answer.status,
-                                            message: "the listing's answer (HTTP \(answer.status)) is not a page of instances",
-                                            requestID: answer.requestID))
-            }
-            return .success(page)
-        case let .answered(answer):
-            return .failure(CallFailure.answered(answer, note: CallFailure.retriesNote(sent.retries)))
+        sent.readAnswer(stopped: { $0 == .cancel ? "listing cancelled" : "the deadline passed during the listing" }) { answer in
+            AnswerDecoder.instancePage(answer.http.body).map(Result.success) ?? .failure(CallFailure(
+                status: .protocolError, httpStatus: answer.status,
+                message: "the listing's answer (HTTP \(answer.status)) is not a page of instances", requestID: answer.requestID))
         }
     }
 }
