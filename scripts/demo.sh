@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds everything, starts dcs-emulator on a free loopback port and drives it with
 # the C example, examples/c/dcsctl, through a success, an asynchronous restart, a partial
-# result, a batch of 120 ids, a refused signature and a restart that waits for RUNNING; then,
+# result, a batch of 120 ids, a refused signature, a restart that waits for RUNNING, a listing
+# and a rolling restart in waves with its health gate; then,
 # when redis-server is installed, against real Redis servers: a flush and a real restart.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +75,19 @@ echo
 echo "# A restart with --wait: the instance is RESTARTING for 2 s; dcsctl waits until it is"
 echo "# RUNNING again (twice in a row), then reports it."
 run examples/c/dcsctl restart --wait=30 c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f
+
+echo
+echo "# A fleet: the running session caches of prod, found by tag and status (all pages read),"
+echo "# then restarted 7 at a time, each wave waited on until RUNNING before the next is sent."
+run examples/c/dcsctl list --tag role=session-cache --tag env=prod --status RUNNING
+echo "\$ examples/c/dcsctl list ... | cut -d' ' -f1 | examples/c/dcsctl restart --wave 7 - | cut -d' ' -f2 | uniq -c"
+examples/c/dcsctl list --tag role=session-cache --tag env=prod --status RUNNING | cut -d' ' -f1 |
+    examples/c/dcsctl restart --wave 7 - | cut -d' ' -f2 | uniq -c
+
+echo
+echo "# The health gate: the FROZEN instance of wave 1 does not end RUNNING, so wave 2 is not"
+echo "# sent (not_sent: certainly not restarted); DCS_ESTOPPED, exit code 6."
+run examples/c/dcsctl restart --wave 2 --wait=30 9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b emu-0002
 
 echo
 echo "# What the emulator saw (its log names no secret):"
