@@ -54,8 +54,9 @@ def test_documents_every_exit_status():
 
 
 def test_documents_every_key_of_the_json_documents(tmp_path):
-    """The keys the C program prints for an action, a dry run and a listing (the three print the
-    same: test_three_dcsctl.py) are the keys the page names, and the page names no other."""
+    """The keys the C program prints for an action, a dry run (with --wave and without) and a
+    listing (the three print the same: test_three_dcsctl.py) are the keys the page names, and the
+    page names no other."""
     page = rendered()
     with Emulator(["--restart-seconds", "0", "--quiet"]) as emulator:
         env = client_env(emulator)
@@ -63,12 +64,16 @@ def test_documents_every_key_of_the_json_documents(tmp_path):
                               env=env, capture_output=True, text=True, check=True).stdout
         dry_run = subprocess.run([str(DCSCTL), "restart", "--dry-run", "--output=json", "a"], env=env,
                                  capture_output=True, text=True, check=True).stdout
+        dry_run_in_waves = subprocess.run([str(DCSCTL), "restart", "--dry-run", "--output=json", "--wave=1", "a",
+                                           "b"], env=env, capture_output=True, text=True, check=True).stdout
         listing = subprocess.run([str(DCSCTL), "list", "--output=json"], env=env, capture_output=True, text=True,
                                  check=True).stdout
     printed = set()
-    for document in (json.loads(call), json.loads(dry_run), json.loads(listing)):
+    for document in (json.loads(call), json.loads(dry_run), json.loads(dry_run_in_waves), json.loads(listing)):
         printed |= set(document) | set(document.get("status", {}))
-        for entry in document.get("instances", []) + document.get("requests", []):
+        waves = document.get("waves", [])
+        requests = document.get("requests", []) + [r for wave in waves for r in wave["requests"]]
+        for entry in document.get("instances", []) + requests + waves:
             printed |= set(entry)
     examples = " ".join(re.findall(r'"(\w+)":', page))
     assert set(examples.split()) == printed

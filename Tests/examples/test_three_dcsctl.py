@@ -491,6 +491,121 @@ def test_dry_run_in_json(programs, emulator):
     assert run.requests == 0
 
 
+# A dry run with --wave shows the waves the call would make.
+GATE_LINE = "a wave with an instance that does not end RUNNING stops the call: later waves are not sent"
+KEEP_GOING_LINE = "--keep-going: the call goes on past a wave with failures"
+
+
+def dry_run_of_waves(action, ids, wave, wait=600, pause=0, keep_going=False):
+    """What a dry run with --wave prints (man/dcsctl.1, DRY RUN): the text, and the JSON document
+    as json.loads reads it."""
+    path = f"/v2/{TEST_PROJECT_ID}/instances/status"
+    waves = [[ids[i:i + wave][j:j + 50] for j in range(0, len(ids[i:i + wave]), 50)]
+             for i in range(0, len(ids), wave)]
+    lines = ["dry run: nothing is sent"]
+    for number, requests in enumerate(waves, start=1):
+        for r, request in enumerate(requests, start=1):
+            lines.append(f"wave {number} of {len(waves)}, request {r} of {len(requests)}: PUT {path} "
+                         f"action={action} instances={len(request)}")
+            lines += [f"  {i}" for i in request]
+        lines.append(f"then: GET /v2/{TEST_PROJECT_ID}/instances/ID for each instance acted on, until it is "
+                     f"RUNNING, at most {wait} s")
+        if pause > 0 and number < len(waves):
+            lines.append(f"then: a pause of {pause} s")
+    if len(waves) > 1:
+        lines.append(KEEP_GOING_LINE if keep_going else GATE_LINE)
+    document = {"dry_run": True, "action": action, "method": "PUT", "path": path, "project_id": TEST_PROJECT_ID,
+                "wait_seconds": wait, "wave_pause_seconds": pause, "keep_going": keep_going,
+                "waves": [{"requests": [{"instances": request} for request in requests]} for requests in waves]}
+    return "\n".join(lines) + "\n", document
+
+
+def test_a_dry_run_with_waves_shows_each_wave_and_sends_nothing(programs, emulator):
+    a, b, c = RUNNING[0], RUNNING[1], FROZEN
+    run = same(run_all(programs, emulator, ["restart", "--dry-run", "--wave", "2", "--pause", "5", a, b, c]))
+    path = f"/v2/{TEST_PROJECT_ID}/instances/status"
+    assert run.stdout == (
+        "dry run: nothing is sent\n"
+        f"wave 1 of 2, request 1 of 1: PUT {path} action=restart instances=2\n"
+        f"  {a}\n"
+        f"  {b}\n"
+        f"then: GET /v2/{TEST_PROJECT_ID}/instances/ID for each instance acted on, until it is RUNNING, at most 600 s\n"
+        "then: a pause of 5 s\n"
+        f"wave 2 of 2, request 1 of 1: PUT {path} action=restart instances=1\n"
+        f"  {c}\n"
+        f"then: GET /v2/{TEST_PROJECT_ID}/instances/ID for each instance acted on, until it is RUNNING, at most 600 s\n"
+        f"{GATE_LINE}\n")
+    assert (run.code, run.stderr, run.actions, run.requests) == (ALL_SUCCEEDED, "", 0, 0), run
+
+
+def test_a_dry_run_with_waves_in_json(programs, emulator):
+    """The document of a dry run without --wave, "requests" replaced by "waves" (each wave's
+    requests, one line each) after "wave_pause_seconds" and "keep_going"."""
+    a, b, c = RUNNING[0], RUNNING[1], FROZEN
+    run = same(run_all(programs, emulator, ["restart", "--dry-run", "--output=json", "--wave=2", "--pause=5",
+                                            a, b, c], HUAWEICLOUD_SDK_SK=None))
+    assert run.stdout == (
+        "{\n"
+        '  "dry_run": true,\n'
+        '  "action": "restart",\n'
+        '  "method": "PUT",\n'
+        f'  "path": "/v2/{TEST_PROJECT_ID}/instances/status",\n'
+        f'  "project_id": "{TEST_PROJECT_ID}",\n'
+        '  "wait_seconds": 600,\n'
+        '  "wave_pause_seconds": 5,\n'
+        '  "keep_going": false,\n'
+        '  "waves": [\n'
+        '    {"requests": [\n'
+        f'      {{"instances": ["{a}", "{b}"]}}\n'
+        '    ]},\n'
+        '    {"requests": [\n'
+        f'      {{"instances": ["{c}"]}}\n'
+        '    ]}\n'
+        '  ]\n'
+        '}\n')
+    assert (run.code, run.stderr, run.actions, run.requests) == (ALL_SUCCEEDED, "", 0, 0), run
+
+
+MORE_THAN_120 = GENERATED + [f"extra-{n:02d}" for n in range(1, 11)]  # 130: waves of 60 are 60, 60 and 10
+
+# name: (action, options, ids, what the dry run shows: wave size, wait, pause, keep going)
+DRY_RUN_WAVES = {
+    "two_waves_and_a_pause": ("restart", ["--wave", "2", "--pause", "5"], [*RUNNING, FROZEN], (2, 600, 5, False)),
+    "three_waves_one_of_two_requests": ("soft_restart", ["--wave=60", "--wait=30"], MORE_THAN_120,
+                                        (60, 30, 0, False)),
+    "a_pause_of_0_is_no_pause": ("restart", ["--wave", "1", "--pause=0"], [*RUNNING, FROZEN], (1, 600, 0, False)),
+    "keep_going": ("restart", ["--wave", "1", "--keep-going", "--pause", "2"], [*RUNNING, FROZEN],
+                   (1, 600, 2, True)),
+    "keep_going_with_waves_of_two_requests": ("flush", ["--keep-going", "--wave", "60"], MORE_THAN_120,
+                                              (60, 600, 0, True)),
+    "one_wave_has_no_gate": ("restart", ["--wave", "10", "--pause", "5", "--keep-going"], [*RUNNING, FROZEN],
+                             (10, 600, 5, True)),
+    "one_wave_of_every_id": ("restart", ["--wave=120", "--wait=5"], GENERATED, (120, 5, 0, False)),
+}
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+@pytest.mark.parametrize("scenario", sorted(DRY_RUN_WAVES))
+def test_a_dry_run_with_waves_is_the_same(programs, emulator, scenario, output):
+    action, options, ids, (wave, wait, pause, keep_going) = DRY_RUN_WAVES[scenario]
+    run = same(run_all(programs, emulator, [action, "--dry-run", f"--output={output}", *options, *ids],
+                       HUAWEICLOUD_SDK_AK=None, HUAWEICLOUD_SDK_SK=None))
+    assert (run.code, run.stderr, run.actions, run.requests) == (ALL_SUCCEEDED, "", 0, 0), run  # nothing sent
+    text, document = dry_run_of_waves(action, ids, wave, wait, pause, keep_going)
+    waves = document["waves"]
+    if output == "text":
+        assert run.stdout == text
+        assert (GATE_LINE in text or KEEP_GOING_LINE in text) == (len(waves) > 1)
+        return
+    assert json.loads(run.stdout) == document
+    assert list(json.loads(run.stdout)) == ["dry_run", "action", "method", "path", "project_id", "wait_seconds",
+                                            "wave_pause_seconds", "keep_going", "waves"]
+    lines = run.stdout.splitlines()
+    # Each wave opens a line, and each of its requests is a line of its own, as without --wave.
+    assert sum(line == '    {"requests": [' for line in lines) == len(waves)
+    assert sum(line.startswith('      {"instances": [') for line in lines) == sum(len(w["requests"]) for w in waves)
+
+
 # The confirmation of a flush ----------------------------------------------------------------------
 
 def test_flush_is_refused_without_yes_off_a_terminal(programs, emulator):
@@ -691,7 +806,9 @@ LIST_USAGE_ERRORS = {
     ("list", "--status", "RUNNING", "--exact"): "--exact needs --name",
     ("list", "--name"): "--name needs a value",
     ("list", "--name="): "--name needs a value",
-    ("list", "--name", "x" * 256): "--name needs a value",
+    ("list", "--name", "x" * 256): "--name takes 1 to 255 bytes, not 256",
+    ("list", "--name=" + "\u00e9" * 200): "--name takes 1 to 255 bytes, not 400",  # bytes, not characters
+    ("list", "--name", "x" * 1000, "--name", "y"): "--name takes 1 to 255 bytes, not 1000",
     ("list", "--status"): "--status needs a value",
     ("list", "--tag"): "--tag needs a value",
     ("list", "--name", "a", "--name=b"): "--name given twice",

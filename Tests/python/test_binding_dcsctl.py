@@ -461,7 +461,10 @@ def test_keep_going_goes_past_the_gate_and_exits_1(c_dcsctl, roll_emu):
 
 def test_a_dry_run_of_a_rolling_action_says_it_waits(c_dcsctl, emu):
     py = run_both(c_dcsctl, emu, ["restart", "--dry-run", "--wave", "2", *ROLLED])
-    assert py.code == ALL_SUCCEEDED and py.stdout.splitlines()[-1].endswith("until it is RUNNING, at most 600 s")
+    lines = py.stdout.splitlines()
+    assert py.code == ALL_SUCCEEDED and lines[-2].endswith("until it is RUNNING, at most 600 s")  # after each wave
+    assert sum(line.endswith("until it is RUNNING, at most 600 s") for line in lines) == 2
+    assert lines[-1] == "a wave with an instance that does not end RUNNING stops the call: later waves are not sent"
     assert emu.stats()["api_requests"] == 0
 
 

@@ -220,8 +220,9 @@ static int parse_options(int argc, char **argv, struct command *cmd) {
         } else if (IS("--name")) {
             if (cmd->name != NULL) return fail(1, "--name given twice");
             cmd->name = option_value(equals, argv, argc, &i);
-            if (cmd->name == NULL || cmd->name[0] == '\0' || strlen(cmd->name) > MAX_NAME_BYTES)
-                return fail(1, "--name needs a value");
+            if (cmd->name == NULL || cmd->name[0] == '\0') return fail(1, "--name needs a value");
+            if (strlen(cmd->name) > MAX_NAME_BYTES)
+                return fail(1, "--name takes 1 to %d bytes, not %zu", MAX_NAME_BYTES, strlen(cmd->name));
         } else if (IS("--status")) {
             if (status_given++) return fail(1, "--status given twice");
             cmd->status = option_value(equals, argv, argc, &i); /* checked by the library */
@@ -599,13 +600,47 @@ static int check_ids(const struct id_list *list, const struct command *cmd) {
  * --dry-run
  * ------------------------------------------------------------------------------------------ */
 
-/* What would be sent, request by request; needs no configuration but the project id (from the
- * environment only: the credentials file is not read), shown as {project_id} when not set. */
+/* The requests that would carry list->ids[start..end), at most DCS_MAX_IDS_PER_REQUEST ids each,
+ * as JSON objects: each on a line of its own after `indent`, separated by commas, the last one
+ * followed by a newline. */
+static void print_json_requests(const struct id_list *list, size_t start, size_t end, const char *indent) {
+    for (size_t i = start; i < end; i++) {
+        if ((i - start) % DCS_MAX_IDS_PER_REQUEST == 0) {
+            if (i > start) fputs("]},", stdout);
+            printf("\n%s{\"instances\": [", indent);
+        } else {
+            fputs(", ", stdout);
+        }
+        json_string(stdout, list->ids[i]);
+    }
+    fputs("]}\n", stdout);
+}
+
+/* The same requests as text: a "request R of M: PUT ..." line (after `prefix`, which names the
+ * wave) before each, then its ids, one per line. */
+static void print_text_requests(const struct id_list *list, size_t start, size_t end, const char *prefix,
+                                const char *path, const char *action_name) {
+    size_t requests = (end - start + DCS_MAX_IDS_PER_REQUEST - 1) / DCS_MAX_IDS_PER_REQUEST;
+    for (size_t i = start; i < end; i++) {
+        if ((i - start) % DCS_MAX_IDS_PER_REQUEST == 0) {
+            size_t in_this = end - i < DCS_MAX_IDS_PER_REQUEST ? end - i : DCS_MAX_IDS_PER_REQUEST;
+            printf("%srequest %zu of %zu: PUT %s action=%s instances=%zu\n", prefix,
+                   (i - start) / DCS_MAX_IDS_PER_REQUEST + 1, requests, path, action_name, in_this);
+        }
+        printf("  %s\n", list->ids[i]);
+    }
+}
+
+/* What would be sent, request by request (and with --wave, wave by wave, as the call would roll
+ * it); needs no configuration but the project id (from the environment only: the credentials
+ * file is not read), shown as {project_id} when not set. */
 static int print_dry_run(const struct id_list *list, const struct command *cmd) {
     const char *project_id = getenv(PROJECT_ID_VARIABLE);
     int project_known = project_id != NULL && project_id[0] != '\0';
     const char *project = project_known ? project_id : "{project_id}";
-    size_t requests = (list->count + DCS_MAX_IDS_PER_REQUEST - 1) / DCS_MAX_IDS_PER_REQUEST;
+    /* Without --wave, one wave of all the ids, printed without the waves. */
+    size_t wave_size = cmd->wave_size > 0 ? (size_t)cmd->wave_size : list->count;
+    size_t waves = (list->count + wave_size - 1) / wave_size;
     size_t path_size = strlen(project) + sizeof "/v2//instances/status";
     char *path = malloc(path_size);
     if (path == NULL) return fail(0, "out of memory");
@@ -620,29 +655,39 @@ static int print_dry_run(const struct id_list *list, const struct command *cmd) 
         else fputs("null", stdout);
         if (cmd->wait_seconds > 0) printf(",\n  \"wait_seconds\": %ld", cmd->wait_seconds);
         else fputs(",\n  \"wait_seconds\": null", stdout);
-        fputs(",\n  \"requests\": [", stdout);
-        for (size_t i = 0; i < list->count; i++) {
-            if (i % DCS_MAX_IDS_PER_REQUEST == 0) fputs(i == 0 ? "\n    {\"instances\": [" : "]},\n    {\"instances\": [", stdout);
-            else fputs(", ", stdout);
-            json_string(stdout, list->ids[i]);
+        if (cmd->wave_size == 0) {
+            fputs(",\n  \"requests\": [", stdout);
+            print_json_requests(list, 0, list->count, "    ");
+            fputs("  ]\n}\n", stdout);
+        } else {
+            printf(",\n  \"wave_pause_seconds\": %ld,\n  \"keep_going\": %s,\n  \"waves\": [", cmd->pause_seconds,
+                   cmd->keep_going ? "true" : "false");
+            for (size_t start = 0; start < list->count; start += wave_size) {
+                size_t end = list->count - start < wave_size ? list->count : start + wave_size;
+                fputs(start == 0 ? "\n    {\"requests\": [" : ",\n    {\"requests\": [", stdout);
+                print_json_requests(list, start, end, "      ");
+                fputs("    ]}", stdout);
+            }
+            fputs("\n  ]\n}\n", stdout);
         }
-        fputs("]}\n  ]\n}\n", stdout);
         free(path);
         return EXIT_ALL_SUCCEEDED;
     }
     if (project_known) puts("dry run: nothing is sent");
     else puts("dry run: nothing is sent; " PROJECT_ID_VARIABLE " is not set, so the path shows {project_id}");
-    for (size_t i = 0; i < list->count; i++) {
-        if (i % DCS_MAX_IDS_PER_REQUEST == 0) {
-            size_t in_this = list->count - i < DCS_MAX_IDS_PER_REQUEST ? list->count - i : DCS_MAX_IDS_PER_REQUEST;
-            printf("request %zu of %zu: PUT %s action=%s instances=%zu\n", i / DCS_MAX_IDS_PER_REQUEST + 1,
-                   requests, path, cmd->action_name, in_this);
-        }
-        printf("  %s\n", list->ids[i]);
+    for (size_t start = 0, wave = 1; start < list->count; start += wave_size, wave++) {
+        size_t end = list->count - start < wave_size ? list->count : start + wave_size;
+        char prefix[64] = "";
+        if (cmd->wave_size > 0) snprintf(prefix, sizeof prefix, "wave %zu of %zu, ", wave, waves);
+        print_text_requests(list, start, end, prefix, path, cmd->action_name);
+        if (cmd->wait_seconds > 0)
+            printf("then: GET /v2/%s/instances/ID for each instance acted on, until it is RUNNING, at most %ld s\n",
+                   project, cmd->wait_seconds);
+        if (end < list->count && cmd->pause_seconds > 0) printf("then: a pause of %ld s\n", cmd->pause_seconds);
     }
-    if (cmd->wait_seconds > 0)
-        printf("then: GET /v2/%s/instances/ID for each instance acted on, until it is RUNNING, at most %ld s\n",
-               project, cmd->wait_seconds);
+    if (waves > 1) /* the health gate, or --keep-going */
+        puts(cmd->keep_going ? "--keep-going: the call goes on past a wave with failures"
+                             : "a wave with an instance that does not end RUNNING stops the call: later waves are not sent");
     free(path);
     return EXIT_ALL_SUCCEEDED;
 }

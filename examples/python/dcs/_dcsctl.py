@@ -282,8 +282,11 @@ def parse_options(args: Sequence[str]) -> Command:
             if cmd.name is not None:
                 usage_error("--name given twice")
             cmd.name = next_value()
-            if not cmd.name or len(cmd.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            if not cmd.name:
                 usage_error("--name needs a value")
+            name_bytes = len(cmd.name.encode("utf-8", "surrogateescape"))
+            if name_bytes > MAX_NAME_BYTES:
+                usage_error(f"--name takes 1 to {MAX_NAME_BYTES} bytes, not {name_bytes}")
         elif name == "--status":
             if cmd.status is not None:
                 usage_error("--status given twice")
@@ -494,29 +497,54 @@ def check_ids(ids: IdList, cmd: Command) -> None:
 
 # --dry-run -------------------------------------------------------------------------------------
 
+def json_requests(chunks: List[List[str]], indent: str) -> str:
+    """The requests carrying `chunks` as JSON objects, each on a line of its own after `indent`,
+    separated by commas, the last one followed by a newline."""
+    return "".join(f'{"," if number else ""}\n{indent}{{"instances": [{", ".join(map(json_string, chunk))}]}}'
+                   for number, chunk in enumerate(chunks)) + "\n"
+
+
 def print_dry_run(ids: IdList, cmd: Command) -> None:
-    """What would be sent, request by request; needs no configuration but the project id (from
-    the environment only: the credentials file is not read), shown as {project_id} when not set."""
+    """What would be sent, request by request (and with --wave, wave by wave, as the call would
+    roll it); needs no configuration but the project id (from the environment only: the
+    credentials file is not read), shown as {project_id} when not set."""
     project_id = os.environ.get(PROJECT_ID_VARIABLE, "")
     project = project_id or "{project_id}"
     path = f"/v2/{project}/instances/status"
     per_request = dcs.MAX_IDS_PER_REQUEST
-    chunks = [ids.ids[start:start + per_request] for start in range(0, len(ids.ids), per_request)]
+    # Without --wave, one wave of all the ids, printed without the waves.
+    wave_size = cmd.wave or len(ids.ids)
+    waves = [[wave[start:start + per_request] for start in range(0, len(wave), per_request)]
+             for wave in (ids.ids[start:start + wave_size] for start in range(0, len(ids.ids), wave_size))]
     out: List[str] = []
     if cmd.json:
-        requests = ",\n".join(f'    {{"instances": [{", ".join(map(json_string, chunk))}]}}' for chunk in chunks)
         out.append(f'{{\n  "dry_run": true,\n  "action": {json_string(cmd.action or "")},\n  "method": "PUT",\n'
                    f'  "path": {json_string(path)},\n  "project_id": {json_string_or_null(project_id)},\n'
-                   f'  "wait_seconds": {cmd.wait_seconds or "null"},\n  "requests": [\n{requests}\n  ]\n}}\n')
+                   f'  "wait_seconds": {cmd.wait_seconds or "null"}')
+        if not cmd.wave:
+            out.append(f',\n  "requests": [{json_requests(waves[0], "    ")}  ]\n}}\n')
+        else:
+            out.append(f',\n  "wave_pause_seconds": {cmd.pause_seconds},\n'
+                       f'  "keep_going": {"true" if cmd.keep_going else "false"},\n  "waves": [')
+            out.append(",".join(f'\n    {{"requests": [{json_requests(chunks, "      ")}    ]}}' for chunks in waves))
+            out.append("\n  ]\n}\n")
     else:
         out.append("dry run: nothing is sent\n" if project_id else
                    f"dry run: nothing is sent; {PROJECT_ID_VARIABLE} is not set, so the path shows {{project_id}}\n")
-        for number, chunk in enumerate(chunks, start=1):
-            out.append(f"request {number} of {len(chunks)}: PUT {path} action={cmd.action} instances={len(chunk)}\n")
-            out.extend(f"  {i}\n" for i in chunk)
-        if cmd.wait_seconds:
-            out.append(f"then: GET /v2/{project}/instances/ID for each instance acted on, until it is RUNNING, "
-                       f"at most {cmd.wait_seconds} s\n")
+        for wave_number, chunks in enumerate(waves, start=1):
+            prefix = f"wave {wave_number} of {len(waves)}, " if cmd.wave else ""
+            for number, chunk in enumerate(chunks, start=1):
+                out.append(f"{prefix}request {number} of {len(chunks)}: PUT {path} action={cmd.action} "
+                           f"instances={len(chunk)}\n")
+                out.extend(f"  {i}\n" for i in chunk)
+            if cmd.wait_seconds:
+                out.append(f"then: GET /v2/{project}/instances/ID for each instance acted on, until it is RUNNING, "
+                           f"at most {cmd.wait_seconds} s\n")
+            if wave_number < len(waves) and cmd.pause_seconds:
+                out.append(f"then: a pause of {cmd.pause_seconds} s\n")
+        if len(waves) > 1:  # the health gate, or --keep-going
+            out.append("--keep-going: the call goes on past a wave with failures\n" if cmd.keep_going else
+                       "a wave with an instance that does not end RUNNING stops the call: later waves are not sent\n")
     write(sys.stdout.buffer, "".join(out))
     sys.stdout.flush()
 

@@ -346,8 +346,11 @@ func (p *program) parseOptions(args []string) {
 			}
 			cmd.nameGiven = true
 			var ok bool
-			if cmd.name, ok = nextValue(); !ok || cmd.name == "" || len(cmd.name) > maxNameBytes {
+			if cmd.name, ok = nextValue(); !ok || cmd.name == "" {
 				p.usageError("--name needs a value")
+			}
+			if len(cmd.name) > maxNameBytes {
+				p.usageError("--name takes 1 to %d bytes, not %d", maxNameBytes, len(cmd.name))
 			}
 		case "--status":
 			if cmd.statusGiven {
@@ -717,9 +720,41 @@ func (p *program) checkIDs(list idList) {
 
 // --dry-run -----------------------------------------------------------------
 
-// printDryRun writes what would be sent, request by request; it needs no
-// configuration but the project id (from the environment only: the
-// credentials file is not read), shown as {project_id} when not set.
+// chunksOf cuts ids into slices of at most size ids, in their order.
+func chunksOf(ids []string, size int) [][]string {
+	var chunks [][]string
+	for start := 0; start < len(ids); start += size {
+		end := len(ids)
+		if len(ids)-start > size {
+			end = start + size
+		}
+		chunks = append(chunks, ids[start:end])
+	}
+	return chunks
+}
+
+// writeJSONRequests writes the requests carrying chunks as JSON objects, each
+// on a line of its own after indent, separated by commas, the last one
+// followed by a newline.
+func writeJSONRequests(out io.Writer, chunks [][]string, indent string) {
+	for i, chunk := range chunks {
+		quoted := make([]string, len(chunk))
+		for j, id := range chunk {
+			quoted[j] = jsonString(id)
+		}
+		separator := ""
+		if i > 0 {
+			separator = ","
+		}
+		fmt.Fprintf(out, "%s\n%s{\"instances\": [%s]}", separator, indent, strings.Join(quoted, ", "))
+	}
+	io.WriteString(out, "\n")
+}
+
+// printDryRun writes what would be sent, request by request (and with --wave,
+// wave by wave, as the call would roll it); it needs no configuration but the
+// project id (from the environment only: the credentials file is not read),
+// shown as {project_id} when not set.
 func (p *program) printDryRun(list idList) {
 	projectID := os.Getenv(projectIDVariable)
 	project := projectID
@@ -727,13 +762,14 @@ func (p *program) printDryRun(list idList) {
 		project = "{project_id}"
 	}
 	path := "/v2/" + project + "/instances/status"
-	var chunks [][]string
-	for start := 0; start < len(list.ids); start += dcs.MaxIDsPerRequest {
-		end := start + dcs.MaxIDsPerRequest
-		if end > len(list.ids) {
-			end = len(list.ids)
-		}
-		chunks = append(chunks, list.ids[start:end])
+	// Without --wave, one wave of all the ids, printed without the waves.
+	waveSize := int(p.cmd.wave)
+	if waveSize == 0 {
+		waveSize = len(list.ids)
+	}
+	var waves [][][]string
+	for _, wave := range chunksOf(list.ids, waveSize) {
+		waves = append(waves, chunksOf(wave, dcs.MaxIDsPerRequest))
 	}
 	out := bufio.NewWriter(p.stdout)
 	defer out.Flush()
@@ -743,20 +779,25 @@ func (p *program) printDryRun(list idList) {
 			wait = strconv.FormatInt(p.cmd.wait, 10)
 		}
 		fmt.Fprintf(out, "{\n  \"dry_run\": true,\n  \"action\": %s,\n  \"method\": \"PUT\",\n  \"path\": %s,\n"+
-			"  \"project_id\": %s,\n  \"wait_seconds\": %s,\n  \"requests\": [\n", jsonString(p.cmd.action),
-			jsonString(path), jsonStringOrNull(projectID), wait)
-		for i, chunk := range chunks {
-			quoted := make([]string, len(chunk))
-			for j, id := range chunk {
-				quoted[j] = jsonString(id)
-			}
-			separator := ",\n"
-			if i == len(chunks)-1 {
-				separator = "\n"
-			}
-			fmt.Fprintf(out, "    {\"instances\": [%s]}%s", strings.Join(quoted, ", "), separator)
+			"  \"project_id\": %s,\n  \"wait_seconds\": %s", jsonString(p.cmd.action), jsonString(path),
+			jsonStringOrNull(projectID), wait)
+		if p.cmd.wave == 0 {
+			io.WriteString(out, ",\n  \"requests\": [")
+			writeJSONRequests(out, waves[0], "    ")
+			io.WriteString(out, "  ]\n}\n")
+			return
 		}
-		io.WriteString(out, "  ]\n}\n")
+		fmt.Fprintf(out, ",\n  \"wave_pause_seconds\": %d,\n  \"keep_going\": %t,\n  \"waves\": [", p.cmd.pause,
+			p.cmd.keepGoing)
+		for i, chunks := range waves {
+			if i > 0 {
+				io.WriteString(out, ",")
+			}
+			io.WriteString(out, "\n    {\"requests\": [")
+			writeJSONRequests(out, chunks, "      ")
+			io.WriteString(out, "    ]}")
+		}
+		io.WriteString(out, "\n  ]\n}\n")
 		return
 	}
 	if projectID != "" {
@@ -764,16 +805,32 @@ func (p *program) printDryRun(list idList) {
 	} else {
 		io.WriteString(out, "dry run: nothing is sent; "+projectIDVariable+" is not set, so the path shows {project_id}\n")
 	}
-	for i, chunk := range chunks {
-		fmt.Fprintf(out, "request %d of %d: PUT %s action=%s instances=%d\n", i+1, len(chunks), path, p.cmd.action,
-			len(chunk))
-		for _, id := range chunk {
-			fmt.Fprintf(out, "  %s\n", id)
+	for w, chunks := range waves {
+		prefix := ""
+		if p.cmd.wave > 0 {
+			prefix = fmt.Sprintf("wave %d of %d, ", w+1, len(waves))
+		}
+		for i, chunk := range chunks {
+			fmt.Fprintf(out, "%srequest %d of %d: PUT %s action=%s instances=%d\n", prefix, i+1, len(chunks), path,
+				p.cmd.action, len(chunk))
+			for _, id := range chunk {
+				fmt.Fprintf(out, "  %s\n", id)
+			}
+		}
+		if p.cmd.wait > 0 {
+			fmt.Fprintf(out, "then: GET /v2/%s/instances/ID for each instance acted on, until it is RUNNING, at most %d s\n",
+				project, p.cmd.wait)
+		}
+		if w < len(waves)-1 && p.cmd.pause > 0 {
+			fmt.Fprintf(out, "then: a pause of %d s\n", p.cmd.pause)
 		}
 	}
-	if p.cmd.wait > 0 {
-		fmt.Fprintf(out, "then: GET /v2/%s/instances/ID for each instance acted on, until it is RUNNING, at most %d s\n",
-			project, p.cmd.wait)
+	if len(waves) > 1 { // the health gate, or --keep-going
+		if p.cmd.keepGoing {
+			io.WriteString(out, "--keep-going: the call goes on past a wave with failures\n")
+		} else {
+			io.WriteString(out, "a wave with an instance that does not end RUNNING stops the call: later waves are not sent\n")
+		}
 	}
 }
 

@@ -323,7 +323,7 @@ func listScenarios(t *testing.T) []scenario {
 		{name: "--name without a value", args: []string{"list", "--name"}, exit: exitUsage, exactly: usageError("--name needs a value")},
 		{name: "--name empty", args: []string{"list", "--name="}, exit: exitUsage, exactly: usageError("--name needs a value")},
 		{name: "--name too long", args: []string{"list", "--name", strings.Repeat("x", 256)}, exit: exitUsage,
-			exactly: usageError("--name needs a value")},
+			exactly: usageError("--name takes 1 to 255 bytes, not 256")},
 		{name: "--name longest", args: []string{"list", "--name", strings.Repeat("x", 255)}},
 		{name: "--name twice", args: []string{"list", "--name", "a", "--name=b"}, exit: exitUsage,
 			exactly: usageError("--name given twice")},
