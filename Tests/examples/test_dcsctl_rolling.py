@@ -5,15 +5,13 @@ terminal, whatever the other streams are. (test_three_dcsctl.py checks that the 
 programs print the same.)"""
 
 import json
-import os
 import pathlib
-import pty
 import re
-import subprocess
 
 import pexpect
 import pytest
 
+import clients
 from clients import client_env
 from emulator import Emulator
 
@@ -133,25 +131,9 @@ def test_ctrl_c_ends_the_line_before_the_outcomes(dcsctl, rolling_emulator):
 
 
 def with_one_terminal(emulator, args, terminal):
-    """dcsctl `args` with a pseudo-terminal as `terminal` ("stdout" or "stderr"), a pipe as the
-    other and standard input closed: (what the terminal got, what the pipe got, exit status)."""
+    """dcsctl `args` with a pseudo-terminal as `terminal`, a pipe as the other (see clients)."""
     emulator.reset()
-    controller, terminal_end = pty.openpty()
-    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, terminal: terminal_end}
-    child = subprocess.Popen([str(DCSCTL), *args], env=client_env(emulator), stdin=subprocess.DEVNULL, **streams)
-    os.close(terminal_end)
-    piped = child.communicate(timeout=60)[0 if terminal == "stderr" else 1]
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # EIO: the program is gone and the terminal drained
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(controller)
-    return shown.decode().replace("\r\n", "\n"), piped.decode(), child.returncode
+    return clients.with_one_terminal([DCSCTL, *args], client_env(emulator), terminal)
 
 
 def test_nothing_extra_on_standard_error_when_it_is_not_a_terminal(dcsctl, rolling_emulator):

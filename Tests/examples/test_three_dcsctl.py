@@ -10,9 +10,7 @@ errors), and rolling actions (the waves, the health gate, --keep-going, --pause,
 line on a terminal only)."""
 
 import json
-import os
 import pathlib
-import pty
 import re
 import signal
 import subprocess
@@ -21,6 +19,7 @@ import time
 import pexpect
 import pytest
 
+import clients
 from clients import client_env, closed_port_url, interrupted_while_waiting
 from emulator import Emulator, TEST_PROJECT_ID
 
@@ -1143,25 +1142,10 @@ def test_the_progress_line_of_a_stopped_rolling_restart_is_the_same(programs, ro
 
 
 def with_one_terminal(command, emulator, args, terminal):
-    """Runs `command` with a pseudo-terminal as `terminal` ("stdout" or "stderr"), a pipe as the
-    other and standard input closed: (what the terminal got, what the pipe got, exit status)."""
+    """`command` with a pseudo-terminal as `terminal`, a pipe as the other (see clients), masked."""
     emulator.reset()
-    controller, terminal_end = pty.openpty()
-    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, terminal: terminal_end}
-    child = subprocess.Popen([*command, *args], env=environment(emulator, {}), stdin=subprocess.DEVNULL, **streams)
-    os.close(terminal_end)
-    piped = child.communicate(timeout=60)[0 if terminal == "stderr" else 1]
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # EIO: the program is gone and the terminal drained
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(controller)
-    return masked(shown.decode().replace("\r\n", "\n")), masked(piped.decode()), child.returncode
+    shown, piped, code = clients.with_one_terminal([*command, *args], environment(emulator, {}), terminal)
+    return masked(shown), masked(piped), code
 
 
 def test_the_progress_line_goes_only_to_a_terminal_standard_error(programs, rolling_emulator):

@@ -3,6 +3,7 @@ dcs_config_from_env reads, a port nothing listens on, a secret check that never 
 secret, and a dcsctl interrupted while it waits."""
 
 import os
+import pty
 import signal
 import socket
 import subprocess
@@ -80,3 +81,25 @@ def interrupted_while_waiting(command, emulator, env, *, patience=30):
             child.kill()
             child.wait()
     return child.returncode, out, err
+
+
+def with_one_terminal(command, env, terminal):
+    """Runs `command` with a pseudo-terminal as `terminal` ("stdout" or "stderr"), a pipe as the
+    other and standard input closed: (what the terminal got, what the pipe got, exit status),
+    the terminal's line ends as written."""
+    controller, terminal_end = pty.openpty()
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, terminal: terminal_end}
+    child = subprocess.Popen([str(part) for part in command], env=env, stdin=subprocess.DEVNULL, **streams)
+    os.close(terminal_end)
+    piped = child.communicate(timeout=60)[0 if terminal == "stderr" else 1]
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the program is gone and the terminal drained
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    return shown.decode().replace("\r\n", "\n"), piped.decode(), child.returncode
