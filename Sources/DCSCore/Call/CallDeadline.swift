@@ -13,4 +13,6 @@ struct CallDeadline: Sendable {
         guard let end else { return nil }
         return ContinuousClock.now.duration(to: end).milliseconds
     }
+
+    var hasPassed: Bool { remainingMs().map { $0 <= 0 } ?? false }
 }

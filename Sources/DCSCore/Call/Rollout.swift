@@ -95,10 +95,12 @@ struct RollingCall {
         for (number, range) in waves.enumerated() {
             // A cancel or the deadline since the last wave (a progress callback may have
             // cancelled): the next wave does not start.
-            if number > 0, let stop = control.isCancelled ? CallStop.cancel : control.deadline.remainingMs().map({ $0 <= 0 }) == true ? .deadline : nil {
-                let cause = stop == .cancel ? "cancelled" : "the call's deadline of \(control.deadline.milliseconds) ms passed"
-                return end(report, at: nil, status: stop.status, failure: CallFailure(
-                    status: stop.status, message: "\(cause) before wave \(number + 1) of \(waves.count): \(Self.notSent(from: number, of: waves.count, ids: ids.count - range.lowerBound))"))
+            if number > 0 && control.isCancelled {
+                return endBefore(wave: number, report, status: .cancelled, cause: "cancelled")
+            }
+            if number > 0 && control.deadline.hasPassed {
+                return endBefore(wave: number, report, status: .timeout,
+                                 cause: "the call's deadline of \(control.deadline.milliseconds) ms passed")
             }
             progress.wave = number + 1
             progress.notStarted -= range.count
@@ -114,7 +116,7 @@ struct RollingCall {
             let status = result.report.status
             // A wait that ran out of its own time judges the wave like a failure; the call's
             // deadline, its cancel token, or a failed action end the call.
-            let waitTimedOut = status == .timeout && !result.actionFailed && !(control.deadline.remainingMs().map { $0 <= 0 } ?? false)
+            let waitTimedOut = status == .timeout && !result.actionFailed && !control.deadline.hasPassed
             if status.isError && !waitTimedOut {
                 return end(report, at: range, status: status,
                            failure: result.report.failure.map { $0.prefixed(label) })
@@ -124,7 +126,7 @@ struct RollingCall {
             if !troubled.isEmpty && !rollout.keepGoing && !isLast {
                 let message = "stopped after wave \(number + 1) of \(waves.count): \(troubled.count) of \(range.count) instances did not end RUNNING: "
                     + Self.list(troubled.map { "\(ids[$0]) (\(report.outcomes[$0].name))" })
-                    + "; " + Self.notSent(from: number + 1, of: waves.count, ids: ids.count - range.upperBound)
+                    + "; " + notSent(from: number + 1)
                 log(.error, message)
                 return end(report, at: range, status: .stopped,
                            failure: CallFailure(status: .stopped, message: message))
@@ -133,12 +135,11 @@ struct RollingCall {
             if !isLast && rollout.pauseMs > 0 {
                 let pause = Int(rollout.pauseMs)
                 if let left = control.deadline.remainingMs(), left <= pause {
-                    return end(report, at: nil, status: .timeout, failure: CallFailure(
-                        status: .timeout, message: "the call's deadline of \(control.deadline.milliseconds) ms comes before wave \(number + 2) of \(waves.count): \(Self.notSent(from: number + 1, of: waves.count, ids: ids.count - range.upperBound))"))
+                    return endBefore(wave: number + 1, report, status: .timeout,
+                                     cause: "the call's deadline of \(control.deadline.milliseconds) ms comes")
                 }
                 if control.sleep(milliseconds: pause) {
-                    return end(report, at: nil, status: .cancelled, failure: CallFailure(
-                        status: .cancelled, message: "cancelled before wave \(number + 2) of \(waves.count): \(Self.notSent(from: number + 1, of: waves.count, ids: ids.count - range.upperBound))"))
+                    return endBefore(wave: number + 1, report, status: .cancelled, cause: "cancelled")
                 }
             }
         }
@@ -154,6 +155,12 @@ struct RollingCall {
         }
         finish()
         return report
+    }
+
+    /// The call ends before wave `number` (from 0) starts, for `cause`.
+    private mutating func endBefore(wave number: Int, _ report: CallReport, status: CallStatus, cause: String) -> CallReport {
+        end(report, at: nil, status: status, failure: CallFailure(
+            status: status, message: "\(cause) before wave \(number + 1) of \(waves.count): \(notSent(from: number))"))
     }
 
     /// The call ends early: what is not decided yet was not sent.
@@ -190,10 +197,11 @@ struct RollingCall {
         observe(progress)
     }
 
-    /// "wave 3 (2 ids) not sent", "waves 3 to 5 (12 ids) not sent": `first` counts from 0.
-    private static func notSent(from first: Int, of count: Int, ids: Int) -> String {
-        let waves = first + 1 == count ? "wave \(count)" : "waves \(first + 1) to \(count)"
-        return "\(waves) (\(ids) \(ids == 1 ? "id" : "ids")) not sent"
+    /// "wave 3 (2 ids) not sent", "waves 3 to 5 (12 ids) not sent": from wave `first` (from 0).
+    private func notSent(from first: Int) -> String {
+        let count = ids.count - waves[first].lowerBound
+        let named = first + 1 == waves.count ? "wave \(waves.count)" : "waves \(first + 1) to \(waves.count)"
+        return "\(named) (\(count) \(count == 1 ? "id" : "ids")) not sent"
     }
 
     private static func list(_ items: [String]) -> String {
