@@ -13,7 +13,7 @@ need_build_tools
 
 # -static-stdlib links the Swift runtime into libdcs.so: it runs where no Swift is installed.
 # The version script keeps its dynamic symbol table to the dcs_ entry points, so that the
-# BoringSSL and Swift runtime linked into it cannot collide with a host program's own copies.
+# Swift runtime linked into it cannot collide with a host program's own copies.
 # -z nodelete: dlclose leaves it loaded. The Swift runtime cannot be unloaded (its metadata
 # caches and the pthread_atfork handlers of the handle pools would dangle), and a plugin host
 # that loads and unloads it in a loop then reuses the one image instead of growing each time.
