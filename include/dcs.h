@@ -419,8 +419,10 @@ typedef struct dcs_progress {
 } dcs_progress;
 
 /* A progress callback: called on the thread making the call, as each wave starts, as each id's
- * outcome becomes final, as each wave ends, and once when the call is over. It must return
- * quickly and must not call back into the client; to stop the call, trigger its cancel token. */
+ * outcome becomes final, as each wave ends, and once when the call is over. Ids of waves that
+ * never start (after the gate, a cancel or the deadline) get no DCS_PROGRESS_INSTANCE_DONE each:
+ * they are counted in not_sent from then on. It must return quickly and must not call back into
+ * the client; to stop the call, trigger its cancel token. */
 typedef void (*dcs_progress_fn)(const dcs_progress *progress, void *user);
 
 /* Settings of one call. The struct only ever grows at its end; `version`
@@ -466,11 +468,14 @@ typedef struct dcs_call_options {
      * DCS_ESTOPPED, its message naming the wave and the instances at fault. The last wave has no
      * later one to stop: its failures give the status a call without waves gives (DCS_EPARTIAL,
      * or DCS_ETIMEOUT for instances not RUNNING in time). With keep_going non-zero the call goes
-     * on past such waves instead, and ends DCS_EPARTIAL when any instance did not end RUNNING. A wave whose requests fail (a negative status of the action: transport,
-     * refusal, protocol) ends the call with that status whatever keep_going says, as does the
-     * deadline (DCS_ETIMEOUT) or the cancel token (DCS_ECANCELED), during a wave or a pause: what
-     * was sent keeps its outcome, the rest is DCS_OUTCOME_NOT_SENT. The results hold one entry per
-     * input id, in input order, whatever happened. */
+     * on past such waves instead, and ends DCS_EPARTIAL when any instance did not end RUNNING.
+     *
+     * A wave whose requests fail (a negative status of the action: transport, refusal, protocol)
+     * ends the call with that status whatever keep_going says, as do the deadline (DCS_ETIMEOUT)
+     * and the cancel token (DCS_ECANCELED), during a wave, a pause or between two waves (a wave
+     * does not start once either has ended the call): what was sent keeps its outcome, the rest
+     * is DCS_OUTCOME_NOT_SENT. The results hold one entry per input id, in input order, whatever
+     * happened. More than DCS_MAX_IDS_PER_CALL is DCS_EINVAL. */
     size_t wave_size;
     uint32_t wave_pause_ms;  /* Version 3. The pause between two waves; ignored without wave_size. */
     int keep_going;          /* Version 3. Non-zero: do not stop after a wave with failures. */
