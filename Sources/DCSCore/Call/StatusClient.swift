@@ -65,7 +65,11 @@ public final class StatusClient: Sendable {
             return .init(report: waitForActed(acted, waitRunningMs: waitRunningMs, control: control, decided: decided),
                          actionFailed: acted.status.isError)
         }
-        return report.failure.map { _ in redactedReport(report) } ?? report
+        // RollingCall writes messages of its own (the gate's, a pause's end): they pass the
+        // redactor as every message does.
+        var redacted = report
+        redacted.failure = report.failure.map(redactor.redact)
+        return redacted
     }
 
     /// The project's instances that `filter` selects, every page read (see `InstanceLister`).
@@ -112,12 +116,6 @@ public final class StatusClient: Sendable {
             combined.failure = report.status == .partial ? report.failure : waited.failure
         }
         return combined
-    }
-
-    private func redactedReport(_ report: CallReport) -> CallReport {
-        var redacted = report
-        redacted.failure = report.failure.map(redactor.redact)
-        return redacted
     }
 
     private func act(_ action: InstanceAction, ids: [String], control: CallControl) -> CallReport {
